@@ -1,0 +1,3 @@
+"""Imports every table module so SQLModel.metadata knows them all (Alembic, tests)."""
+
+from models import registry  # noqa: F401
