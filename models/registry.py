@@ -125,6 +125,8 @@ class PersonPublic(PersonBase):
 class ApiToken(SQLModel, table=True):
     """Only the SHA-256 of a token is stored; the token itself is shown once."""
 
+    __tablename__ = "api_token"
+
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
