@@ -1,7 +1,7 @@
 """registry
 
 Revision ID: 0001_registry
-Revises: 
+Revises:
 Create Date: 2026-11-29 19:09:13.641971
 """
 
@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
-
 
 revision: str = '0001_registry'
 down_revision: str | None = None

@@ -1,0 +1,36 @@
+"""The FastAPI application: ``create_app(settings)``; ``otklik api`` serves it with uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api.routes import health
+from api.temporal import TemporalGateway
+from models.db import get_engine
+from models.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, *, temporal_client: Client | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The Temporal client is bound to this event loop: created here (lazily), never at import.
+        app.state.temporal = TemporalGateway(settings, temporal_client)
+        yield
+
+    app = FastAPI(
+        title="Отклик",
+        description="Ответы органов власти Республики Северная Осетия-Алания на сообщения граждан "
+        "в социальных сетях (Указ Главы РСО-Алания № 40 от 17.02.2023).",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = get_engine(settings.db_url)
+    app.include_router(health.router)
+    return app

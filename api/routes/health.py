@@ -1,0 +1,49 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from api.deps import get_engine, get_gateway
+from api.temporal import TemporalGateway, TemporalUnavailable
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Процесс жив")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def _db_ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+@router.get("/readyz", summary="База данных и Temporal доступны")
+async def readyz(engine: Engine = Depends(get_engine), gateway: TemporalGateway = Depends(get_gateway)):
+    checks: dict[str, str] = {}
+    problems: list[str] = []
+    try:
+        await asyncio.wait_for(asyncio.to_thread(_db_ping, engine), timeout=5)
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = "error"
+        problems.append(f"база данных недоступна ({type(exc).__name__})")
+    try:
+        await gateway.check()
+        checks["temporal"] = "ok"
+    except TemporalUnavailable as exc:
+        checks["temporal"] = "error"
+        problems.append(f"Temporal недоступен ({str(exc).splitlines()[0][:200]})")
+    if problems:
+        return JSONResponse(
+            status_code=503,
+            content={"detail": "Сервис не готов: " + "; ".join(problems), "code": "not_ready", "checks": checks},
+        )
+    return {"status": "ok", "checks": checks}

