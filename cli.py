@@ -48,7 +48,7 @@ def _fail(message: str, code: int = 1) -> None:
 # --- database ---------------------------------------------------------------------------------
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", help="Применить миграции (SQLite или PostgreSQL, по OTKLIK_DATABASE_URL).")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations (SQLite or PostgreSQL, by OTKLIK_DATABASE_URL)."""
     from models.migrate import upgrade
@@ -58,8 +58,8 @@ def db_upgrade(revision: str = "head") -> None:
     typer.echo(f"База данных обновлена до {revision}: {_safe_url(settings.db_url)}")
 
 
-@app.command()
-def seed(path: Annotated[Path | None, typer.Option(help="YAML file; default config/seed/north-ossetia.yaml")] = None) -> None:
+@app.command(help="Загрузить реестр органов, тем, территорий и правил маршрутизации РСО-Алания (повторный запуск ничего не дублирует).")
+def seed(path: Annotated[Path | None, typer.Option(help="YAML-файл; по умолчанию config/seed/north-ossetia.yaml")] = None) -> None:
     """Load the registry of North Ossetia-Alania (idempotent)."""
     from models.seed import seed as do_seed
 
@@ -79,7 +79,7 @@ def _safe_url(url: str) -> str:
 # --- users ------------------------------------------------------------------------------------
 
 
-@user_app.command("add")
+@user_app.command("add", help="Создать пользователя и выдать токен доступа (показывается один раз; хранится только хеш).")
 def user_add(
     name: Annotated[str, typer.Option("--name", help="ФИО")],
     role: Annotated[list[str], typer.Option("--role", help="curator | executor | responsible | leadership | admin")],
@@ -118,7 +118,7 @@ def user_add(
         typer.echo(token)
 
 
-@user_app.command("revoke")
+@user_app.command("revoke", help="Отозвать все токены пользователя.")
 def user_revoke(person_id: Annotated[int, typer.Argument(help="id пользователя")]) -> None:
     """Revoke every token of a person."""
     from sqlmodel import Session
@@ -136,7 +136,7 @@ def user_revoke(person_id: Annotated[int, typer.Argument(help="id пользов
 # --- working time -----------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(help="Рассчитать срок в рабочем времени и объяснить его (пропущенные дни и причины).")
 def deadline(
     start: Annotated[str, typer.Argument(help='Начало, напр. "2025-10-31 16:30" (МСК)')],
     duration: Annotated[str, typer.Argument(help="Рабочее время: 9h, 30m, 2h30m")],
@@ -161,7 +161,7 @@ def deadline(
         _fail(str(exc), 2)
 
 
-@app.command()
+@app.command(help="Производственный календарь года: рабочие дни и норма часов (для сверки с официальным).")
 def calendar(year: Annotated[int, typer.Argument(help="Год")]) -> None:
     """Print the year's working days and working-hour norm (to check against the official calendar)."""
     from domain.worktime import CalendarError, WorkCalendar
@@ -176,7 +176,7 @@ def calendar(year: Annotated[int, typer.Argument(help="Год")]) -> None:
 # --- processes --------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(help="Запустить worker Temporal (существующие сервер Temporal и база данных).")
 def worker() -> None:
     """Run the worker against an existing Temporal server and database."""
     from worker import run_worker
@@ -191,7 +191,7 @@ def worker() -> None:
     _exit(0)
 
 
-@app.command()
+@app.command(help="Запустить HTTP API (uvicorn) (существующие сервер Temporal и база данных).")
 def api() -> None:
     """Serve the HTTP API (uvicorn) against an existing Temporal server and database."""
     import uvicorn
@@ -298,9 +298,9 @@ def _tail(path: Path, lines: int = 15) -> str:
         return ""
 
 
-@app.command()
+@app.command(help="Запустить всё: сервер Temporal (с сохранением данных), миграции, реестр, worker и API.")
 def run(
-    startup_timeout: Annotated[float, typer.Option(help="Seconds to wait for each part")] = 60.0,
+    startup_timeout: Annotated[float, typer.Option(help="Сколько секунд ждать запуска каждой части")] = 60.0,
 ) -> None:
     """Run everything: Temporal dev server (persistent), migrations, seed, worker and API."""
     settings = load_settings()
