@@ -345,8 +345,12 @@ def run(
         children.append((label, proc))
         return proc
 
-    signal.signal(signal.SIGTERM, lambda *_: (stop_all(), _exit(0)))
-    signal.signal(signal.SIGINT, lambda *_: (stop_all(), _exit(0)))
+    def on_signal(*_: object) -> None:
+        stop_all()
+        _exit(0)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
         temporal = spawn("Temporal", temporal_dev_command(settings), "temporal.log")
         problem = asyncio.run(_wait_temporal(settings, temporal, startup_timeout))
