@@ -1,0 +1,103 @@
+"""Calls into MessageWorkflow from outside the sandbox (the API, the CLI, tests).
+
+* ``start_message`` — idempotent intake: the workflow id is the message key; a second start of a
+  running message attaches to it (``USE_EXISTING``), a closed one is never started again
+  (``REJECT_DUPLICATE``) — both return the existing handle with ``created=False``.
+* ``message_update`` — one human decision (a Workflow Update); a validator's refusal becomes
+  ``Rejected`` with the Russian reason (the API answers 409 with it). ``update_id`` is the
+  idempotency key: the same id twice returns the first outcome.
+* ``message_view`` — the ``view`` query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.messages import MessageInput, MessageSummary, MessageView
+
+WORKFLOW_NAME = "MessageWorkflow"
+REJECTED = "Rejected"  # ApplicationError type raised by the update validators
+
+UPDATE_NAMES = frozenset({
+    "classify", "route", "accept", "return_to_curator", "submit_draft", "approve", "return_draft",
+    "confirm_published", "flag_illegal", "dismiss", "mark_significant", "reroute",
+})
+
+
+class Rejected(Exception):
+    """The workflow refused the action; ``message_ru`` says why, in Russian."""
+
+    def __init__(self, message_ru: str) -> None:
+        super().__init__(message_ru)
+        self.message_ru = message_ru
+
+
+class MessageNotFound(LookupError):
+    """No workflow with this id."""
+
+
+async def start_message(
+    client: Client, inp: MessageInput, task_queue: str
+) -> tuple[WorkflowHandle[Any, MessageSummary], bool]:
+    """Start the message's workflow, or find the one already there. Returns (handle, created now)."""
+    wid = inp.workflow_id
+    try:
+        handle = await client.start_workflow(
+            WORKFLOW_NAME,
+            inp,
+            id=wid,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            result_type=MessageSummary,
+        )
+    except WorkflowAlreadyStartedError:  # closed, and its id may not be reused
+        return client.get_workflow_handle(wid, result_type=MessageSummary), False
+    response = handle._start_workflow_response  # the only place the server says "started: true/false"
+    created = bool(response is not None and response.started)
+    return handle, created
+
+
+async def message_update(
+    client: Client, workflow_id: str, name: str, arg: Any, *, update_id: str | None = None
+) -> MessageView:
+    """Run update ``name`` and return the view after it; ``Rejected`` when a validator refuses."""
+    if name not in UPDATE_NAMES:
+        raise ValueError(f"unknown update {name!r}")
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        return await handle.execute_update(name, arg, id=update_id, result_type=MessageView)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and cause.type == REJECTED:
+            raise Rejected(cause.message) from exc
+        raise
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            await _raise_missing_or_closed(client, workflow_id)
+        raise
+
+
+async def message_view(client: Client, workflow_id: str) -> MessageView:
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        return await handle.query("view", result_type=MessageView)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise MessageNotFound(workflow_id) from exc
+        raise
+
+
+async def _raise_missing_or_closed(client: Client, workflow_id: str) -> None:
+    try:
+        await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise MessageNotFound(workflow_id) from exc
+        raise
+    raise Rejected("Работа с сообщением уже завершена: действие невозможно.")
