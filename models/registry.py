@@ -13,6 +13,10 @@ from sqlalchemy import JSON, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
+# Natural keys: lowercase ASCII codes (sqlmodel's `regex=` is ignored under pydantic 2; `pattern` works).
+CODE_PATTERN = r"^[a-z0-9_\-]+$"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -44,7 +48,7 @@ class Network(StrEnum):
 
 
 class BodyBase(SQLModel):
-    code: str = Field(max_length=40, index=True, unique=True, regex=r"^[a-z0-9_\-]+$")
+    code: str = Field(max_length=40, index=True, unique=True, schema_extra={"pattern": CODE_PATTERN})
     name: str = Field(max_length=400, min_length=3)
     short_name: str = Field(default="", max_length=120)
     kind: BodyKind = Field(default=BodyKind.executive, sa_type=String(20))  # type: ignore[call-overload]
@@ -139,7 +143,7 @@ class ApiToken(SQLModel, table=True):
 
 
 class TopicGroupBase(SQLModel):
-    code: str = Field(max_length=40, index=True, unique=True, regex=r"^[a-z0-9_\-]+$")
+    code: str = Field(max_length=40, index=True, unique=True, schema_extra={"pattern": CODE_PATTERN})
     name: str = Field(max_length=200, min_length=2)
 
 
@@ -153,7 +157,7 @@ class TopicGroupPublic(TopicGroupBase):
 
 
 class TopicBase(SQLModel):
-    code: str = Field(max_length=60, index=True, unique=True, regex=r"^[a-z0-9_\-]+$")
+    code: str = Field(max_length=60, index=True, unique=True, schema_extra={"pattern": CODE_PATTERN})
     name: str = Field(max_length=200, min_length=2)
 
 
@@ -177,7 +181,7 @@ class TopicPublic(TopicBase):
 
 
 class LocationBase(SQLModel):
-    code: str = Field(max_length=40, index=True, unique=True, regex=r"^[a-z0-9_\-]+$")
+    code: str = Field(max_length=40, index=True, unique=True, schema_extra={"pattern": CODE_PATTERN})
     name: str = Field(max_length=200, min_length=2)
     kind: str = Field(default="district", max_length=20)  # city | district | republic
 
@@ -203,7 +207,8 @@ class LocationPublic(LocationBase):
 
 
 class RoutingRule(SQLModel, table=True):
-    """topic [+ location] -> body. A rule with a location wins over one without."""
+    """topic [+ location] -> body. A rule with a location wins over one without; among equals the
+    lower ``priority`` number comes first."""
 
     __tablename__ = "routing_rule"
     __table_args__ = (UniqueConstraint("topic_id", "location_id", "body_id", name="uq_routing_rule"),)
