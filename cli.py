@@ -61,12 +61,15 @@ def db_upgrade(revision: str = "head") -> None:
 @app.command(help="Загрузить реестр органов, тем, территорий и правил маршрутизации РСО-Алания (повторный запуск ничего не дублирует).")
 def seed(path: Annotated[Path | None, typer.Option(help="YAML-файл; по умолчанию config/seed/north-ossetia.yaml")] = None) -> None:
     """Load the registry of North Ossetia-Alania (idempotent)."""
+    from models.db import get_engine
+    from models.seed import SeedError
     from models.seed import seed as do_seed
 
-    from models.db import get_engine
-
     settings = load_settings()
-    report = do_seed(get_engine(settings.db_url), path)
+    try:
+        report = do_seed(get_engine(settings.db_url), path)
+    except SeedError as exc:
+        _fail(f"файл реестра не принят: {exc}", 2)
     typer.echo(str(report))
 
 
