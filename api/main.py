@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api.routes import health
+from api.errors import install_error_handlers
+from api.routes import health, registry
 from api.temporal import TemporalGateway
 from models.db import get_engine
 from models.settings import Settings, get_settings
@@ -32,5 +33,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     )
     app.state.settings = settings
     app.state.engine = get_engine(settings.db_url)
+    install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(registry.router)
     return app

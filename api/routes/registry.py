@@ -1,0 +1,560 @@
+"""The registry: bodies, people, topic groups, topics, locations, routing rules, social accounts.
+
+Everyone with a token reads; only an administrator writes. Requests name related rows by their codes
+(``parent_code``, ``body_code``, ``topic_code`` ...); responses carry both ids and codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Depends, Path, Query, status
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, select
+
+from api.auth import current_principal, require_admin
+from api.deps import get_session
+from api.errors import Conflict, NotFound, Unprocessable, error_responses
+from api.schemas import (
+    CODE_PATTERN,
+    AccountIn,
+    AccountOut,
+    AccountPatch,
+    BodyIn,
+    BodyOut,
+    BodyPatch,
+    LocationIn,
+    LocationOut,
+    LocationPatch,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    RouteSuggestion,
+    RoutingRuleIn,
+    RoutingRuleOut,
+    RoutingRulePatch,
+    TopicGroupIn,
+    TopicGroupOut,
+    TopicGroupPatch,
+    TopicIn,
+    TopicOut,
+    TopicPatch,
+)
+from models.registry import (
+    Body,
+    Location,
+    Network,
+    Person,
+    Role,
+    RoutingRule,
+    SocialAccount,
+    Topic,
+    TopicGroup,
+)
+
+router = APIRouter(prefix="/api/v1", responses=error_responses(401, 422, 503))
+READ = [Depends(current_principal)]
+WRITE = [Depends(require_admin)]
+MAX_ID = 2**31 - 1
+
+T = TypeVar("T", bound=SQLModel)
+
+
+def _code_path(description: str, max_length: int = 40) -> Any:
+    return Path(description=description, pattern=CODE_PATTERN, max_length=max_length)
+
+
+def _id_path(description: str) -> Any:
+    return Path(description=description, ge=1, le=MAX_ID)
+
+
+def _limit() -> Any:
+    return Query(100, ge=1, le=1000, description="Сколько записей вернуть")
+
+
+def _offset() -> Any:
+    return Query(0, ge=0, le=10**6, description="Сколько записей пропустить")
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def _by_code(session: Session, model: type[T], code: str, what: str, err: str) -> T:
+    row = session.exec(select(model).where(model.code == code)).first()  # type: ignore[attr-defined]
+    if row is None:
+        raise NotFound(f"{what} с кодом «{code}» не найден(а)", code=err)
+    return row
+
+
+def _body(session: Session, code: str) -> Body:
+    return _by_code(session, Body, code, "Орган", "body_not_found")
+
+
+def _topic(session: Session, code: str) -> Topic:
+    return _by_code(session, Topic, code, "Тема", "topic_not_found")
+
+
+def _group(session: Session, code: str) -> TopicGroup:
+    return _by_code(session, TopicGroup, code, "Группа тем", "topic_group_not_found")
+
+
+def _location(session: Session, code: str) -> Location:
+    return _by_code(session, Location, code, "Территория", "location_not_found")
+
+
+def _unique(session: Session, model: type[SQLModel], code: str, what: str) -> None:
+    if session.exec(select(model).where(model.code == code)).first() is not None:  # type: ignore[attr-defined]
+        raise Conflict(f"{what} с кодом «{code}» уже есть", code="duplicate")
+
+
+def _changes(patch: SQLModel, nullable: Sequence[str] = ()) -> dict[str, Any]:
+    """The fields a PATCH sets; ``null`` only where it means "clear"."""
+    values = patch.model_dump(exclude_unset=True)
+    empty = [k for k, v in values.items() if v is None and k not in nullable]
+    if empty:
+        raise Unprocessable("Поля не могут быть пустыми (null): " + ", ".join(empty), code="validation_error")
+    return values
+
+
+def _save(session: Session, row: T) -> T:
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def _out(model: type[T], row: SQLModel, **extra: Any) -> T:
+    """A response built from a table row (its enums are plain strings in the database) plus codes."""
+    return model.model_validate({**{k: getattr(row, k) for k in type(row).model_fields}, **extra})
+
+
+def _codes(session: Session, model: type[SQLModel]) -> dict[int, str]:
+    return {i: c for i, c in session.exec(select(model.id, model.code)).all()}  # type: ignore[attr-defined]
+
+
+# --- bodies -----------------------------------------------------------------------------------------
+
+
+def _body_out(body: Body, codes: dict[int, str]) -> BodyOut:
+    return _out(BodyOut, body, parent_code=codes.get(body.parent_id) if body.parent_id else None)
+
+
+@router.get("/bodies", response_model=list[BodyOut], dependencies=READ, tags=["реестр: органы"],
+            summary="Органы и подведомственные организации")
+def list_bodies(
+    parent: str | None = Query(None, description="Только подведомственные этому органу (код)", max_length=40),
+    active: bool | None = Query(None, description="Только действующие / только упразднённые"),
+    limit: int = _limit(),
+    offset: int = _offset(),
+    session: Session = Depends(get_session),
+) -> list[BodyOut]:
+    query = select(Body).order_by(Body.code)
+    if parent is not None:
+        query = query.where(Body.parent_id == _body(session, parent).id)
+    if active is not None:
+        query = query.where(Body.is_active == active)
+    codes = _codes(session, Body)
+    return [_body_out(b, codes) for b in session.exec(query.offset(offset).limit(limit)).all()]
+
+
+@router.get("/bodies/{code}", response_model=BodyOut, dependencies=READ, tags=["реестр: органы"],
+            summary="Орган по коду", responses=error_responses(404))
+def get_body(code: str = _code_path("Код органа"), session: Session = Depends(get_session)) -> BodyOut:
+    return _body_out(_body(session, code), _codes(session, Body))
+
+
+@router.post("/bodies", response_model=BodyOut, status_code=status.HTTP_201_CREATED, dependencies=WRITE,
+             tags=["реестр: органы"], summary="Добавить орган", responses=error_responses(403, 404, 409))
+def create_body(data: BodyIn, session: Session = Depends(get_session)) -> BodyOut:
+    _unique(session, Body, data.code, "Орган")
+    parent_id = _body(session, data.parent_code).id if data.parent_code else None
+    body = _save(session, Body(**data.model_dump(exclude={"parent_code"}), parent_id=parent_id))
+    return _body_out(body, _codes(session, Body))
+
+
+def _would_cycle(session: Session, body: Body, parent: Body) -> bool:
+    parents = dict(session.exec(select(Body.id, Body.parent_id)).all())
+    node: int | None = parent.id
+    while node is not None:
+        if node == body.id:
+            return True
+        node = parents.get(node)
+    return False
+
+
+@router.patch("/bodies/{code}", response_model=BodyOut, dependencies=WRITE, tags=["реестр: органы"],
+              summary="Изменить орган", responses=error_responses(403, 404, 409))
+def update_body(data: BodyPatch, code: str = _code_path("Код органа"),
+                session: Session = Depends(get_session)) -> BodyOut:
+    body = _body(session, code)
+    values = _changes(data, nullable=["parent_code"])
+    if "parent_code" in values:
+        parent_code = values.pop("parent_code")
+        if parent_code is None:
+            body.parent_id = None
+        else:
+            parent = _body(session, parent_code)
+            if _would_cycle(session, body, parent):
+                raise Conflict(f"Орган «{parent_code}» подчинён «{code}»: получился бы замкнутый круг подчинённости",
+                               code="body_cycle")
+            body.parent_id = parent.id
+    for key, value in values.items():
+        setattr(body, key, value)
+    return _body_out(_save(session, body), _codes(session, Body))
+
+
+# --- people -----------------------------------------------------------------------------------------
+
+
+def _person_out(person: Person, codes: dict[int, str]) -> PersonOut:
+    return _out(PersonOut, person, body_code=codes.get(person.body_id) if person.body_id else None)
+
+
+def _person(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"Сотрудник №{person_id} не найден", code="person_not_found")
+    return person
+
+
+@router.get("/people", response_model=list[PersonOut], dependencies=READ, tags=["реестр: сотрудники"],
+            summary="Сотрудники (кураторы, исполнители, ответственные, руководство, администраторы)")
+def list_people(
+    body: str | None = Query(None, description="Код органа", max_length=40),
+    role: Role | None = Query(None, description="Роль"),
+    active: bool | None = Query(None, description="Только действующие / только отключённые"),
+    limit: int = _limit(),
+    offset: int = _offset(),
+    session: Session = Depends(get_session),
+) -> list[PersonOut]:
+    query = select(Person).order_by(Person.id)
+    if body is not None:
+        query = query.where(Person.body_id == _body(session, body).id)
+    if active is not None:
+        query = query.where(Person.is_active == active)
+    rows: Sequence[Person] = session.exec(query).all()
+    if role is not None:  # roles is a JSON list: filtered here, the registry is small
+        rows = [p for p in rows if role.value in p.roles]
+    codes = _codes(session, Body)
+    return [_person_out(p, codes) for p in rows[offset: offset + limit]]
+
+
+@router.get("/people/{person_id}", response_model=PersonOut, dependencies=READ, tags=["реестр: сотрудники"],
+            summary="Сотрудник", responses=error_responses(404))
+def get_person(person_id: int = _id_path("Номер сотрудника"), session: Session = Depends(get_session)) -> PersonOut:
+    return _person_out(_person(session, person_id), _codes(session, Body))
+
+
+@router.post("/people", response_model=PersonOut, status_code=status.HTTP_201_CREATED, dependencies=WRITE,
+             tags=["реестр: сотрудники"], summary="Добавить сотрудника (токен выдаёт `otklik user add`)",
+             responses=error_responses(403, 404))
+def create_person(data: PersonIn, session: Session = Depends(get_session)) -> PersonOut:
+    body_id = _body(session, data.body_code).id if data.body_code else None
+    person = Person(**data.model_dump(exclude={"roles", "body_code"}),
+                    roles=sorted({r.value for r in data.roles}), body_id=body_id)
+    return _person_out(_save(session, person), _codes(session, Body))
+
+
+@router.patch("/people/{person_id}", response_model=PersonOut, dependencies=WRITE, tags=["реестр: сотрудники"],
+              summary="Изменить сотрудника", responses=error_responses(403, 404))
+def update_person(data: PersonPatch, person_id: int = _id_path("Номер сотрудника"),
+                  session: Session = Depends(get_session)) -> PersonOut:
+    person = _person(session, person_id)
+    values = _changes(data, nullable=["body_code"])
+    if "body_code" in values:
+        code = values.pop("body_code")
+        person.body_id = _body(session, code).id if code else None
+    if "roles" in values:
+        person.roles = sorted({Role(r).value for r in values.pop("roles")})
+    for key, value in values.items():
+        setattr(person, key, value)
+    if {"executor", "responsible"} & set(person.roles) and person.body_id is None:
+        raise Unprocessable("Для ролей executor и responsible нужен орган (body_code)", code="validation_error")
+    return _person_out(_save(session, person), _codes(session, Body))
+
+
+# --- topic groups and topics ----------------------------------------------------------------------
+
+
+@router.get("/topic-groups", response_model=list[TopicGroupOut], dependencies=READ, tags=["реестр: темы"],
+            summary="Группы тем")
+def list_topic_groups(limit: int = _limit(), offset: int = _offset(),
+                      session: Session = Depends(get_session)) -> Sequence[TopicGroup]:
+    return session.exec(select(TopicGroup).order_by(TopicGroup.code).offset(offset).limit(limit)).all()
+
+
+@router.get("/topic-groups/{code}", response_model=TopicGroupOut, dependencies=READ, tags=["реестр: темы"],
+            summary="Группа тем по коду", responses=error_responses(404))
+def get_topic_group(code: str = _code_path("Код группы тем"), session: Session = Depends(get_session)) -> TopicGroup:
+    return _group(session, code)
+
+
+@router.post("/topic-groups", response_model=TopicGroupOut, status_code=status.HTTP_201_CREATED,
+             dependencies=WRITE, tags=["реестр: темы"], summary="Добавить группу тем",
+             responses=error_responses(403, 409))
+def create_topic_group(data: TopicGroupIn, session: Session = Depends(get_session)) -> TopicGroup:
+    _unique(session, TopicGroup, data.code, "Группа тем")
+    return _save(session, TopicGroup(**data.model_dump()))
+
+
+@router.patch("/topic-groups/{code}", response_model=TopicGroupOut, dependencies=WRITE, tags=["реестр: темы"],
+              summary="Изменить группу тем", responses=error_responses(403, 404))
+def update_topic_group(data: TopicGroupPatch, code: str = _code_path("Код группы тем"),
+                       session: Session = Depends(get_session)) -> TopicGroup:
+    group = _group(session, code)
+    for key, value in _changes(data).items():
+        setattr(group, key, value)
+    return _save(session, group)
+
+
+def _topic_out(topic: Topic, groups: dict[int, str]) -> TopicOut:
+    return _out(TopicOut, topic, group_code=groups[topic.group_id])
+
+
+@router.get("/topics", response_model=list[TopicOut], dependencies=READ, tags=["реестр: темы"],
+            summary="Темы сообщений")
+def list_topics(
+    group: str | None = Query(None, description="Код группы тем", max_length=40),
+    limit: int = _limit(),
+    offset: int = _offset(),
+    session: Session = Depends(get_session),
+) -> list[TopicOut]:
+    query = select(Topic).order_by(Topic.code)
+    if group is not None:
+        query = query.where(Topic.group_id == _group(session, group).id)
+    groups = _codes(session, TopicGroup)
+    return [_topic_out(t, groups) for t in session.exec(query.offset(offset).limit(limit)).all()]
+
+
+@router.get("/topics/{code}", response_model=TopicOut, dependencies=READ, tags=["реестр: темы"],
+            summary="Тема по коду", responses=error_responses(404))
+def get_topic(code: str = _code_path("Код темы", 60), session: Session = Depends(get_session)) -> TopicOut:
+    return _topic_out(_topic(session, code), _codes(session, TopicGroup))
+
+
+@router.post("/topics", response_model=TopicOut, status_code=status.HTTP_201_CREATED, dependencies=WRITE,
+             tags=["реестр: темы"], summary="Добавить тему", responses=error_responses(403, 404, 409))
+def create_topic(data: TopicIn, session: Session = Depends(get_session)) -> TopicOut:
+    _unique(session, Topic, data.code, "Тема")
+    group = _group(session, data.group_code)
+    topic = _save(session, Topic(**data.model_dump(exclude={"group_code"}), group_id=group.id))
+    return _topic_out(topic, _codes(session, TopicGroup))
+
+
+@router.patch("/topics/{code}", response_model=TopicOut, dependencies=WRITE, tags=["реестр: темы"],
+              summary="Изменить тему", responses=error_responses(403, 404))
+def update_topic(data: TopicPatch, code: str = _code_path("Код темы", 60),
+                 session: Session = Depends(get_session)) -> TopicOut:
+    topic = _topic(session, code)
+    values = _changes(data)
+    if "group_code" in values:
+        topic.group_id = _group(session, values.pop("group_code")).id  # type: ignore[assignment]
+    for key, value in values.items():
+        setattr(topic, key, value)
+    return _topic_out(_save(session, topic), _codes(session, TopicGroup))
+
+
+# --- locations --------------------------------------------------------------------------------------
+
+
+@router.get("/locations", response_model=list[LocationOut], dependencies=READ, tags=["реестр: территории"],
+            summary="Территории (город, районы, республика в целом)")
+def list_locations(limit: int = _limit(), offset: int = _offset(),
+                   session: Session = Depends(get_session)) -> Sequence[Location]:
+    return session.exec(select(Location).order_by(Location.code).offset(offset).limit(limit)).all()
+
+
+@router.get("/locations/{code}", response_model=LocationOut, dependencies=READ, tags=["реестр: территории"],
+            summary="Территория по коду", responses=error_responses(404))
+def get_location(code: str = _code_path("Код территории"), session: Session = Depends(get_session)) -> Location:
+    return _location(session, code)
+
+
+@router.post("/locations", response_model=LocationOut, status_code=status.HTTP_201_CREATED, dependencies=WRITE,
+             tags=["реестр: территории"], summary="Добавить территорию", responses=error_responses(403, 409))
+def create_location(data: LocationIn, session: Session = Depends(get_session)) -> Location:
+    _unique(session, Location, data.code, "Территория")
+    return _save(session, Location(**data.model_dump()))
+
+
+@router.patch("/locations/{code}", response_model=LocationOut, dependencies=WRITE, tags=["реестр: территории"],
+              summary="Изменить территорию", responses=error_responses(403, 404))
+def update_location(data: LocationPatch, code: str = _code_path("Код территории"),
+                    session: Session = Depends(get_session)) -> Location:
+    location = _location(session, code)
+    for key, value in _changes(data).items():
+        setattr(location, key, value)
+    return _save(session, location)
+
+
+# --- routing rules ----------------------------------------------------------------------------------
+
+
+def _rule_out(rule: RoutingRule, topics: dict[int, str], locations: dict[int, str],
+              bodies: dict[int, str]) -> RoutingRuleOut:
+    return _out(RoutingRuleOut, rule, topic_code=topics[rule.topic_id],
+                          location_code=locations.get(rule.location_id) if rule.location_id else None,
+                          body_code=bodies[rule.body_id])
+
+
+def _rule_maps(session: Session) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+    return _codes(session, Topic), _codes(session, Location), _codes(session, Body)
+
+
+@router.get("/routing-rules/suggest", response_model=list[RouteSuggestion], dependencies=READ,
+            tags=["реестр: маршрутизация"], summary="Компетентные органы для темы и территории",
+            description="Правила для указанной территории имеют приоритет над общими правилами темы: если "
+            "они есть, возвращаются только они. Органы упорядочены по приоритету правила (меньше — выше); "
+            "упразднённые органы не предлагаются.", responses=error_responses(404))
+def suggest_route(
+    topic: str = Query(description="Код темы", pattern=CODE_PATTERN, max_length=60),
+    location: str | None = Query(None, description="Код территории", pattern=CODE_PATTERN, max_length=40),
+    session: Session = Depends(get_session),
+) -> list[RouteSuggestion]:
+    topic_row = _topic(session, topic)
+    location_row = _location(session, location) if location else None
+    query = (select(RoutingRule, Body).join(Body, Body.id == RoutingRule.body_id)  # type: ignore[arg-type]
+             .where(RoutingRule.topic_id == topic_row.id, Body.is_active == True)  # noqa: E712
+             .order_by(RoutingRule.priority, Body.code))
+    rows: Sequence[tuple[RoutingRule, Body]] = []
+    if location_row is not None:
+        rows = session.exec(query.where(RoutingRule.location_id == location_row.id)).all()
+    if not rows:
+        rows = session.exec(query.where(RoutingRule.location_id.is_(None))).all()  # type: ignore[union-attr]
+    return [RouteSuggestion(body_code=b.code, body_name=b.name, priority=r.priority, rule_id=r.id,  # type: ignore[arg-type]
+                            by_location=r.location_id is not None) for r, b in rows]
+
+
+@router.get("/routing-rules", response_model=list[RoutingRuleOut], dependencies=READ,
+            tags=["реестр: маршрутизация"], summary="Правила маршрутизации: тема [+ территория] → орган")
+def list_routing_rules(
+    topic: str | None = Query(None, description="Код темы", max_length=60),
+    body: str | None = Query(None, description="Код органа", max_length=40),
+    limit: int = _limit(),
+    offset: int = _offset(),
+    session: Session = Depends(get_session),
+) -> list[RoutingRuleOut]:
+    query = select(RoutingRule).order_by(RoutingRule.id)
+    if topic is not None:
+        query = query.where(RoutingRule.topic_id == _topic(session, topic).id)
+    if body is not None:
+        query = query.where(RoutingRule.body_id == _body(session, body).id)
+    maps = _rule_maps(session)
+    return [_rule_out(r, *maps) for r in session.exec(query.offset(offset).limit(limit)).all()]
+
+
+def _rule(session: Session, rule_id: int) -> RoutingRule:
+    rule = session.get(RoutingRule, rule_id)
+    if rule is None:
+        raise NotFound(f"Правило маршрутизации №{rule_id} не найдено", code="routing_rule_not_found")
+    return rule
+
+
+@router.get("/routing-rules/{rule_id}", response_model=RoutingRuleOut, dependencies=READ,
+            tags=["реестр: маршрутизация"], summary="Правило маршрутизации", responses=error_responses(404))
+def get_routing_rule(rule_id: int = _id_path("Номер правила"),
+                     session: Session = Depends(get_session)) -> RoutingRuleOut:
+    return _rule_out(_rule(session, rule_id), *_rule_maps(session))
+
+
+@router.post("/routing-rules", response_model=RoutingRuleOut, status_code=status.HTTP_201_CREATED,
+             dependencies=WRITE, tags=["реестр: маршрутизация"], summary="Добавить правило маршрутизации",
+             responses=error_responses(403, 404, 409))
+def create_routing_rule(data: RoutingRuleIn, session: Session = Depends(get_session)) -> RoutingRuleOut:
+    topic = _topic(session, data.topic_code)
+    location = _location(session, data.location_code) if data.location_code else None
+    body = _body(session, data.body_code)
+    location_id = location.id if location else None
+    same = select(func.count()).select_from(RoutingRule).where(
+        RoutingRule.topic_id == topic.id, RoutingRule.body_id == body.id,
+        RoutingRule.location_id == location_id if location_id else RoutingRule.location_id.is_(None))  # type: ignore[union-attr]
+    if session.exec(same).one():
+        raise Conflict("Такое правило уже есть (тема, территория и орган совпадают)", code="duplicate")
+    rule = RoutingRule(topic_id=topic.id, location_id=location_id, body_id=body.id,  # type: ignore[arg-type]
+                       priority=data.priority)
+    return _rule_out(_save(session, rule), *_rule_maps(session))
+
+
+@router.patch("/routing-rules/{rule_id}", response_model=RoutingRuleOut, dependencies=WRITE,
+              tags=["реестр: маршрутизация"], summary="Изменить правило маршрутизации",
+              responses=error_responses(403, 404, 409))
+def update_routing_rule(data: RoutingRulePatch, rule_id: int = _id_path("Номер правила"),
+                        session: Session = Depends(get_session)) -> RoutingRuleOut:
+    rule = _rule(session, rule_id)
+    values = _changes(data)
+    if "body_code" in values:
+        body = _body(session, values.pop("body_code"))
+        clash = session.exec(select(RoutingRule).where(
+            RoutingRule.topic_id == rule.topic_id, RoutingRule.body_id == body.id, RoutingRule.id != rule.id,
+            RoutingRule.location_id == rule.location_id if rule.location_id
+            else RoutingRule.location_id.is_(None))).first()  # type: ignore[union-attr]
+        if clash is not None:
+            raise Conflict("Такое правило уже есть (тема, территория и орган совпадают)", code="duplicate")
+        rule.body_id = body.id  # type: ignore[assignment]
+    for key, value in values.items():
+        setattr(rule, key, value)
+    return _rule_out(_save(session, rule), *_rule_maps(session))
+
+
+# --- social accounts --------------------------------------------------------------------------------
+
+
+def _account_out(account: SocialAccount, bodies: dict[int, str]) -> AccountOut:
+    return _out(AccountOut, account, body_code=bodies[account.body_id])
+
+
+def _account(session: Session, account_id: int) -> SocialAccount:
+    account = session.get(SocialAccount, account_id)
+    if account is None:
+        raise NotFound(f"Аккаунт №{account_id} не найден", code="account_not_found")
+    return account
+
+
+@router.get("/accounts", response_model=list[AccountOut], dependencies=READ, tags=["реестр: аккаунты"],
+            summary="Официальные аккаунты в соцсетях (реестр, п. 2 Порядка)")
+def list_accounts(
+    body: str | None = Query(None, description="Код органа", max_length=40),
+    network: Network | None = Query(None, description="Соцсеть"),
+    limit: int = _limit(),
+    offset: int = _offset(),
+    session: Session = Depends(get_session),
+) -> list[AccountOut]:
+    query = select(SocialAccount).order_by(SocialAccount.id)
+    if body is not None:
+        query = query.where(SocialAccount.body_id == _body(session, body).id)
+    if network is not None:
+        query = query.where(SocialAccount.network == network.value)
+    bodies = _codes(session, Body)
+    return [_account_out(a, bodies) for a in session.exec(query.offset(offset).limit(limit)).all()]
+
+
+@router.get("/accounts/{account_id}", response_model=AccountOut, dependencies=READ, tags=["реестр: аккаунты"],
+            summary="Аккаунт", responses=error_responses(404))
+def get_account(account_id: int = _id_path("Номер аккаунта"),
+                session: Session = Depends(get_session)) -> AccountOut:
+    return _account_out(_account(session, account_id), _codes(session, Body))
+
+
+@router.post("/accounts", response_model=AccountOut, status_code=status.HTTP_201_CREATED, dependencies=WRITE,
+             tags=["реестр: аккаунты"], summary="Добавить аккаунт",
+             description="Сообщество ВКонтакте, из которого принимаются события Callback API, регистрируется "
+             "по адресу с числовым id: https://vk.com/club{group_id} (или public{group_id}).",
+             responses=error_responses(403, 404, 409))
+def create_account(data: AccountIn, session: Session = Depends(get_session)) -> AccountOut:
+    body = _body(session, data.body_code)
+    if session.exec(select(SocialAccount).where(SocialAccount.url == data.url)).first() is not None:
+        raise Conflict(f"Аккаунт с адресом {data.url} уже есть в реестре", code="duplicate")
+    account = SocialAccount(**data.model_dump(exclude={"body_code"}), body_id=body.id)  # type: ignore[arg-type]
+    return _account_out(_save(session, account), _codes(session, Body))
+
+
+@router.patch("/accounts/{account_id}", response_model=AccountOut, dependencies=WRITE, tags=["реестр: аккаунты"],
+              summary="Изменить аккаунт", responses=error_responses(403, 404))
+def update_account(data: AccountPatch, account_id: int = _id_path("Номер аккаунта"),
+                   session: Session = Depends(get_session)) -> AccountOut:
+    account = _account(session, account_id)
+    for key, value in _changes(data).items():
+        setattr(account, key, value)
+    return _account_out(_save(session, account), _codes(session, Body))
+
