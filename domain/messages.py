@@ -74,6 +74,13 @@ class Source(StrEnum):
     manual = "manual"  # внесено куратором вручную
 
 
+SOURCE_TITLES: dict[Source, str] = {
+    Source.monitoring: "мониторинг",
+    Source.vk_callback: "уведомление ВКонтакте",
+    Source.manual: "внесено куратором",
+}
+
+
 class Importance(StrEnum):
     ordinary = "ordinary"
     important = "important"

@@ -6,11 +6,12 @@
 * ``message_update`` — one human decision (a Workflow Update); a validator's refusal becomes
   ``Rejected`` with the Russian reason (the API answers 409 with it). ``update_id`` is the
   idempotency key: the same id twice returns the first outcome.
-* ``message_view`` — the ``view`` query.
+* ``message_view`` — the ``view`` query (pass ``as_of=datetime.now(UTC)`` for remaining time up to now).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
@@ -83,10 +84,14 @@ async def message_update(
         raise
 
 
-async def message_view(client: Client, workflow_id: str) -> MessageView:
+async def message_view(client: Client, workflow_id: str, *, as_of: datetime | None = None) -> MessageView:
+    """The ``view`` query. ``as_of`` (e.g. the API's clock) counts remaining working time up to that moment;
+    without it the view stands at the workflow's last transition."""
     handle = client.get_workflow_handle(workflow_id)
     try:
-        return await handle.query("view", result_type=MessageView)
+        if as_of is None:
+            return await handle.query("view", result_type=MessageView)
+        return await handle.query("view", as_of, result_type=MessageView)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise MessageNotFound(workflow_id) from exc

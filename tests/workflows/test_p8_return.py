@@ -1,0 +1,77 @@
+"""P8: an executor who is not competent returns the message to the curator within 30 minutes, with
+reasons; the curator re-routes it with a fresh routing clock."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from domain.messages import BodyStatus, MessageState, Reroute, ReturnToCurator
+from domain.sla import StepKey
+from tests.workflows.helpers import (
+    CAL,
+    CLASSIFIED,
+    CURATOR,
+    MIN,
+    H,
+    at,
+    clean_week,
+    executor,
+    make_input,
+    route_to,
+)
+
+
+async def test_p8_return_within_thirty_minutes_met_and_one_minute_late_breached(harness):
+    mon = clean_week(await harness.now())
+    t0 = at(mon, 12, 50)
+    await harness.goto(t0)
+    met, late = make_input(t0), make_input(t0)
+    for inp in (met, late):
+        await harness.start(inp)
+        view = await harness.update(inp.workflow_id, "route", route_to("minstroy"))
+    window = view.deadline(StepKey.return_window, "minstroy")
+    assert window.window and window.due == at(mon, 14, 20)  # 10 minutes before lunch, 20 after
+
+    reason = ReturnToCurator(actor=executor("minstroy"), reason="Водоснабжение — не наша компетенция, это МУП")
+    await harness.goto(CAL.subtract(window.due, MIN))
+    view = await harness.update(met.workflow_id, "return_to_curator", reason)
+    assert view.state == MessageState.returned
+    assert view.deadline(StepKey.return_window, "minstroy").met is True
+    assert view.body("minstroy").status == BodyStatus.returned
+    assert view.body("minstroy").return_reason == reason.reason
+    assert not view.breaches
+
+    await harness.goto(CAL.add(window.due, MIN))
+    view = await harness.view(late.workflow_id)
+    assert not view.breaches  # a window, not an obligation: nothing is breached until a late return
+    view = await harness.update(late.workflow_id, "return_to_curator", reason)
+    ret = view.deadline(StepKey.return_window, "minstroy")
+    assert ret.met is False and ret.breached and ret.overrun_minutes == 1
+    assert [b.step for b in view.breaches] == [StepKey.return_window]
+
+
+async def test_p8_return_needs_a_reason_and_rerouting_gets_a_fresh_routing_clock(harness):
+    with pytest.raises(ValidationError):
+        ReturnToCurator(actor=executor("minstroy"), reason="")
+    mon = clean_week(await harness.now())
+    t0 = at(mon, 9)
+    await harness.goto(t0)
+    inp = make_input(t0)
+    await harness.start(inp)
+    await harness.update(inp.workflow_id, "route", route_to("minstroy"))
+    await harness.goto(at(mon, 9, 20))
+    view = await harness.update(inp.workflow_id, "return_to_curator",
+                                ReturnToCurator(actor=executor("minstroy"), reason="Не наша компетенция"))
+    routing = view.deadline(StepKey.routing)
+    assert routing.status == "open" and routing.opened_at >= at(mon, 9, 20)
+    assert routing.due == CAL.add(routing.opened_at, 2 * H)
+
+    await harness.goto(at(mon, 10))
+    view = await harness.update(inp.workflow_id, "reroute", Reroute(
+        actor=CURATOR, bodies=["minzhkh"], reason="Компетенция МинЖКХ", classification=CLASSIFIED))
+    assert view.state == MessageState.assigned
+    assert view.deadline(StepKey.routing).met is True
+    assert view.body("minzhkh").status == BodyStatus.assigned
+    assert view.body("minstroy").status == BodyStatus.returned
+    assert view.deadline(StepKey.return_window, "minzhkh").due == at(mon, 10, 30)
