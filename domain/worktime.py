@@ -35,6 +35,7 @@ from bisect import bisect_left, bisect_right
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -210,6 +211,7 @@ class _Year:
         kinds: list[DayKind],
         reasons: list[str],
         short: list[bool],
+        widths: list[int],
     ) -> None:
         self.year = year
         self.first_ord = date(year, 1, 1).toordinal()
@@ -218,17 +220,9 @@ class _Year:
         self.kinds = kinds
         self.reasons = reasons
         self.short = short
-        cum = [0]
-        wcum = [0]
-        for bl in blocks:
-            w = 0
-            for a, b in bl:
-                w += b - a
-            cum.append(cum[-1] + w)
-            wcum.append(wcum[-1] + (1 if w else 0))
-        self.cum = cum
-        self.wcum = wcum
-        self.total = cum[-1]
+        self.cum = list(accumulate(widths, initial=0))
+        self.wcum = list(accumulate(map(bool, widths), initial=0))
+        self.total = self.cum[-1]
 
 
 def _check_aware(t: datetime, what: str = "время") -> None:
@@ -337,44 +331,46 @@ class WorkCalendar:
             )
         full = self.schedule.blocks(False)
         shortened = self.schedule.blocks(True)
-        blocks: list[tuple[tuple[int, int], ...]] = []
-        kinds: list[DayKind] = []
-        reasons: list[str] = []
-        shorts: list[bool] = []
-        d = date(year, 1, 1)
-        one = timedelta(days=1)
-        while d.year == year:
-            kind, reason, short = self._classify(d, fallback)
-            working = kind in (DayKind.working, DayKind.short, DayKind.working_weekend)
-            blocks.append((shortened if short else full) if working else ())
-            kinds.append(kind)
-            reasons.append(reason)
-            shorts.append(short and working)
-            d += one
-        return _Year(year, blocks, kinds, reasons, shorts)
-
-    def _classify(self, d: date, fallback: bool) -> tuple[DayKind, str, bool]:
-        wd = d.weekday()
+        first = date(year, 1, 1)
+        first_ord = first.toordinal()
+        n = date(year + 1, 1, 1).toordinal() - first_ord
+        wd0 = first.weekday()
+        # ordinary weeks first, then the special days laid over them (a day off wins over everything)
+        w_full = sum(b - a for a, b in full)
+        w_short = sum(b - a for a, b in shortened)
+        cut = slice(wd0, wd0 + n)  # 54 weeks cover any year from any weekday
+        blocks: list[tuple[tuple[int, int], ...]] = ([full] * 5 + [()] * 2) * 54
+        blocks = blocks[cut]
+        kinds = ([DayKind.working] * 5 + [DayKind.weekend] * 2) * 54
+        kinds = kinds[cut]
+        reasons = list(_WEEKDAY_REASON * 54)[cut]
+        widths = ([w_full] * 5 + [0, 0]) * 54
+        widths = widths[cut]
+        shorts = [False] * n
         if fallback:
-            name = FIXED_HOLIDAYS.get((d.month, d.day))
-            if name is not None:
-                return DayKind.holiday, name, False
-            if wd >= 5:
-                return DayKind.weekend, WEEKDAYS_FULL[wd], False
-            return DayKind.working, "рабочий день", False
-        reason = self._off.get(d)
-        if reason is not None:
-            return _classify_off(reason), reason, False
-        short_reason = self._short.get(d)
-        work_reason = self._working.get(d)
-        if work_reason is not None:
-            text = work_reason if short_reason is None else f"{work_reason}; {short_reason}"
-            return DayKind.working_weekend, text, short_reason is not None
-        if wd >= 5:
-            return DayKind.weekend, WEEKDAYS_FULL[wd], False
-        if short_reason is not None:
-            return DayKind.short, short_reason, True
-        return DayKind.working, "рабочий день", False
+            for (month, day), name in FIXED_HOLIDAYS.items():
+                i = date(year, month, day).toordinal() - first_ord
+                blocks[i], kinds[i], reasons[i], widths[i] = (), DayKind.holiday, name, 0
+            return _Year(year, blocks, kinds, reasons, shorts, widths)
+        for d, why in self._working.items():
+            if d.year == year:
+                i = d.toordinal() - first_ord
+                blocks[i], kinds[i], reasons[i], widths[i] = full, DayKind.working_weekend, why, w_full
+        for d, why in self._short.items():
+            if d.year == year:
+                i = d.toordinal() - first_ord
+                if kinds[i] == DayKind.working_weekend:
+                    reasons[i] = f"{reasons[i]}; {why}"
+                elif kinds[i] == DayKind.working:
+                    kinds[i], reasons[i] = DayKind.short, why
+                else:
+                    continue  # a short day on a day off: nothing to shorten
+                blocks[i], shorts[i], widths[i] = shortened, True, w_short
+        for d, why in self._off.items():
+            if d.year == year:
+                i = d.toordinal() - first_ord
+                blocks[i], kinds[i], reasons[i], shorts[i], widths[i] = (), _classify_off(why), why, False, 0
+        return _Year(year, blocks, kinds, reasons, shorts, widths)
 
     # ------------------------------------------------------------------ positions
 
@@ -554,6 +550,7 @@ class WorkCalendar:
 
 
 _ONE_US = timedelta(microseconds=1)
+_WEEKDAY_REASON = ("рабочий день",) * 5 + WEEKDAYS_FULL[5:]
 
 
 # ---------------------------------------------------------------------- shipped data

@@ -258,7 +258,7 @@ def _compress(entries: list[tuple[str, date, str]], base: int, cal: WorkCalendar
 def year_report(cal: WorkCalendar, year: int) -> str:
     """The year's calendar for checking against the official one: per month and for the year - calendar
     days, working days, days off, the working-hour norm at a 40-hour week; the special days listed."""
-    rows = []
+    rows: list[tuple[str, int, int, int, int]] = []
     specials: dict[str, list[str]] = {
         "holiday": [],
         "transfer_off": [],
@@ -321,7 +321,7 @@ def year_report(cal: WorkCalendar, year: int) -> str:
             h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True))
         )
     )
-    for name, *vals in [*rows, ("Год", *tot)]:
+    for name, *vals in [*rows, ("Год", tot[0], tot[1], tot[2], tot[3])]:
         if name == "Год":
             lines.append("-" * sum(widths))
         lines.append(
