@@ -777,11 +777,11 @@ class MessageWorkflow:
         return [b.code for b in self._active_bodies() if b.status != BodyStatus.waiting]
 
     def _finish(self, outcome: Outcome, now: datetime, reason: str | None) -> None:
-        for d in self._open_deadlines():
-            self._cancel(d, now)
-        for d in self._drafts:
-            if d.status in (DraftStatus.on_review, DraftStatus.returned):
-                d.status = DraftStatus.superseded
+        for dl in self._open_deadlines():
+            self._cancel(dl, now)
+        for dr in self._drafts:
+            if dr.status in (DraftStatus.on_review, DraftStatus.returned):
+                dr.status = DraftStatus.superseded
         self._state = MessageState(outcome.value)
         self._outcome = outcome
         self._outcome_reason = reason
@@ -850,12 +850,13 @@ class MessageWorkflow:
                          f"Составлено уведомление № {notice.number} в {req.flag.agency}. Сообщение: {self._inp.url}",
                          key=f"police:{notice.number}")
         while self._pending_publish:
-            req = self._pending_publish.pop(0)
+            publish = self._pending_publish.pop(0)
             result = await workflow.execute_local_activity(
-                "publish_answer", req, result_type=PublishResult,
+                "publish_answer", publish, result_type=PublishResult,
                 start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT, retry_policy=DB_RETRY)
             if result.status == "not_connected":
-                self._event("publication_manual", None, result.detail, {"draft_id": req.draft_id}, body=req.body)
+                self._event("publication_manual", None, result.detail, {"draft_id": publish.draft_id},
+                            body=publish.body)
         if self._pending_events:
             projection = self._projection()
             self._pending_events = []
@@ -888,7 +889,8 @@ class MessageWorkflow:
         return values
 
     def _upsert_search_attributes(self) -> None:
-        keys = {k.name: k for k in sa.ALL}
+        all_keys: list[Any] = list(sa.ALL)
+        keys = {k.name: k for k in all_keys}
         updates: list[SearchAttributeUpdate[Any]] = []
         for name, value in self._search_values().items():
             if self._sa_last.get(name, ...) == value:

@@ -27,3 +27,15 @@ async def harness(ts_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPath
     async with make_worker(ts_env.client, engine, task_queue):
         yield Harness(ts_env, engine, task_queue)
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def dev_harness(dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
+    """The real dev server (search attributes, speculative update tasks), a worker and a scratch database."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('wf-dev') / 'otklik.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    task_queue = f"otklik-dev-{uuid.uuid4().hex[:8]}"
+    async with make_worker(dev_env.client, engine, task_queue):
+        yield Harness(dev_env, engine, task_queue)
+    engine.dispose()

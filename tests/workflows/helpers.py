@@ -211,6 +211,16 @@ class Harness:
             await asyncio.sleep(0.05)
         raise AssertionError(f"{handle.id} did not close")
 
+    async def settled(self, wid: str) -> None:
+        """Wait until no workflow task is pending (the last transition is fully in the history)."""
+        handle = self.client.get_workflow_handle(wid)
+        for _ in range(200):
+            desc = await asyncio.wait_for(handle.describe(), TIMEOUT)
+            if not desc.raw_description.HasField("pending_workflow_task"):
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"{wid}: a workflow task stays pending")
+
     async def update_events(self, wid: str) -> int:
         """Accepted updates in the history (a rejected update never gets one)."""
         history = await asyncio.wait_for(self.client.get_workflow_handle(wid).fetch_history(), TIMEOUT)

@@ -1,0 +1,26 @@
+"""Exported histories of complete scenarios replay against the current workflow code: a change that is
+not deterministic (without ``workflow.patched``) fails here. Re-export with ``OTKLIK_EXPORT_HISTORIES=1``
+only when the change is meant to be incompatible with running workflows (and say so)."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from tests.workflows.helpers import HISTORIES
+from workflows import ALL_WORKFLOWS
+
+FILES = sorted(HISTORIES.glob("*.json"))
+
+
+def test_histories_are_exported():
+    assert len(FILES) >= 5, "export histories with OTKLIK_EXPORT_HISTORIES=1 pytest tests/workflows"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+async def test_replay_exported_history(path):
+    history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text(encoding="utf-8"))
+    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter)
+    await replayer.replay_workflow(history)
