@@ -186,7 +186,7 @@ class MessageWorkflow:
         while True:
             self._check_clocks(_now())
             await self._flush()
-            if self._outcome is not None:
+            if self._outcome is not None and not self._dirty:
                 break
             wake = self._next_wake()
             timeout = None if wake is None else wake - workflow.now()
@@ -546,6 +546,10 @@ class MessageWorkflow:
         body = self._own_body(p.actor)
         if body.code not in self._publishing:
             raise _reject("Ваш орган не публикует этот ответ или уже подтвердил публикацию.")
+        approved_at = max((d.reviewed_at for d in self._drafts if d.id in self._publishing[body.code]
+                           and d.reviewed_at is not None), default=None)
+        if p.published_at is not None and approved_at is not None and p.published_at < approved_at:
+            raise _reject("Время публикации раньше согласования ответа: проверьте дату и время.")
 
     # ------------------------------------------------------------------ P14, dismissal, P17
 
