@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,7 +11,8 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api.errors import install_error_handlers
-from api.routes import health, registry
+from api.intake import Intake
+from api.routes import health, messages, registry
 from api.temporal import TemporalGateway
 from models.db import get_engine
 from models.settings import Settings, get_settings
@@ -22,7 +25,13 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The Temporal client is bound to this event loop: created here (lazily), never at import.
         app.state.temporal = TemporalGateway(settings, temporal_client)
+        app.state.intake = Intake(settings, app.state.engine, app.state.temporal)
+        # VK events accepted while Temporal was unreachable are started now, without delaying start-up.
+        retry = asyncio.create_task(app.state.intake.retry_pending(), name="vk-retry-pending")
         yield
+        retry.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await retry
 
     app = FastAPI(
         title="Отклик",
@@ -35,5 +44,6 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.state.engine = get_engine(settings.db_url)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(messages.router)
     app.include_router(registry.router)
     return app

@@ -1,0 +1,129 @@
+"""SQL over the read model for the API: message lists, one message's row, its timeline, repeat links.
+
+The read model is written by the workflow's projection activities; nothing here writes to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from api.schemas import EventItem, MessageItem, MessagePage
+from domain.messages import STATE_TITLES, ClassificationFields, MessageState, RepeatLink
+from models.readmodel import Message, MessageBody, MessageEvent
+
+REMOVED = "removed"  # BodyStatus.removed: the body was re-routed away
+
+
+@dataclass(frozen=True)
+class MessageFilters:
+    state: tuple[str, ...] = ()
+    body: str | None = None
+    topic: str | None = None
+    location: str | None = None
+    importance: str | None = None
+    network: str | None = None
+    breached: bool | None = None
+    significant: bool | None = None
+    due_before: datetime | None = None
+    repeat: bool | None = None
+    q: str | None = None
+    sort: Literal["deadline", "newest"] = "deadline"
+    page: int = 1
+    per_page: int = 50
+
+
+def item(row: Message) -> MessageItem:
+    try:
+        title = STATE_TITLES[MessageState(row.state)]
+    except ValueError:
+        title = row.state
+    return MessageItem(**row.model_dump(), state_title=title)
+
+
+def _routed_to(bodies: frozenset[str] | set[str]):  # type: ignore[no-untyped-def]
+    return col(Message.workflow_id).in_(
+        select(MessageBody.workflow_id).where(col(MessageBody.body).in_(bodies), MessageBody.status != REMOVED)
+    )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_messages(session: Session, f: MessageFilters, scope: frozenset[str] | None) -> MessagePage:
+    """Filtered, sorted, paginated; ``scope`` (body codes) limits an executor or a responsible official."""
+    query = select(Message)
+    if scope is not None:
+        query = query.where(_routed_to(scope))
+    if f.state:
+        query = query.where(col(Message.state).in_(f.state))
+    if f.body is not None:
+        query = query.where(_routed_to({f.body}))
+    if f.topic is not None:
+        query = query.where(Message.topic == f.topic)
+    if f.location is not None:
+        query = query.where(Message.location == f.location)
+    if f.importance is not None:
+        query = query.where(Message.importance == f.importance)
+    if f.network is not None:
+        query = query.where(Message.network == f.network)
+    if f.breached is not None:
+        query = query.where(Message.breached == f.breached)
+    if f.significant is not None:
+        query = query.where(Message.significant == f.significant)
+    if f.due_before is not None:
+        query = query.where(col(Message.next_deadline).is_not(None), col(Message.next_deadline) <= f.due_before)
+    if f.repeat is not None:
+        query = query.where(col(Message.repeat_of).is_not(None) if f.repeat else col(Message.repeat_of).is_(None))
+    if f.q:
+        query = query.where(col(Message.text).ilike(_like(f.q), escape="\\"))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    if f.sort == "newest":
+        query = query.order_by(col(Message.detected_at).desc(), col(Message.id).desc())
+    else:  # nearest deadline first; messages without a running clock last
+        query = query.order_by(col(Message.next_deadline).is_(None), col(Message.next_deadline).asc(),
+                               col(Message.detected_at).asc(), col(Message.id).asc())
+    rows = session.exec(query.offset((f.page - 1) * f.per_page).limit(f.per_page)).all()
+    return MessagePage(items=[item(r) for r in rows], total=total, page=f.page, per_page=f.per_page)
+
+
+def message_row(session: Session, workflow_id: str) -> Message | None:
+    return session.exec(select(Message).where(Message.workflow_id == workflow_id)).first()
+
+
+def routed_bodies(session: Session, workflow_id: str) -> set[str]:
+    """Bodies the message is routed to now (re-routed-away ones excluded)."""
+    rows = session.exec(select(MessageBody.body).where(MessageBody.workflow_id == workflow_id,
+                                                       MessageBody.status != REMOVED)).all()
+    return set(rows)
+
+
+def events(session: Session, workflow_id: str) -> list[EventItem]:
+    rows = session.exec(select(MessageEvent).where(MessageEvent.workflow_id == workflow_id)
+                        .order_by(col(MessageEvent.seq))).all()
+    return [EventItem.model_validate(r, from_attributes=True) for r in rows]
+
+
+def repeat_link(session: Session, workflow_id: str) -> RepeatLink | None:
+    """P12: the earlier message, the bodies that answered it (else those it was routed to), its classification."""
+    row = message_row(session, workflow_id)
+    if row is None:
+        return None
+    bodies = session.exec(select(MessageBody.body).where(MessageBody.workflow_id == workflow_id,
+                                                         MessageBody.status == "published")
+                          .order_by(col(MessageBody.id))).all()
+    if not bodies:
+        bodies = session.exec(select(MessageBody.body).where(MessageBody.workflow_id == workflow_id,
+                                                             col(MessageBody.status).not_in([REMOVED, "returned"]))
+                              .order_by(col(MessageBody.id))).all()
+    classification = None
+    if row.topic and row.location:
+        classification = ClassificationFields(topic=row.topic, location=row.location,
+                                              **({"importance": row.importance} if row.importance else {}))
+    return RepeatLink(workflow_id=workflow_id, bodies=list(bodies), classification=classification)

@@ -1,0 +1,233 @@
+"""Messages: intake, lists and timelines from the read model, the live view, and one endpoint per decision.
+
+Every decision is one Workflow Update and returns the new view. A refusal by the workflow's validator is
+409 with its reason in Russian; a wrong role or body 403; malformed input 422; an unknown message 404;
+Temporal unreachable 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from pydantic import AwareDatetime
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from temporalio.client import Client
+
+from api import actions
+from api.auth import Principal, current_principal, list_scope, require_curator
+from api.deps import get_engine, get_session, get_temporal
+from api.errors import Forbidden, error_responses
+from api.intake import Intake
+from api.queries import MessageFilters, events, list_messages
+from api.schemas import (
+    WORKFLOW_ID_PATTERN,
+    AcceptIn,
+    ApproveIn,
+    ClassifyIn,
+    DismissIn,
+    DraftIn,
+    DraftReturnIn,
+    EventItem,
+    IllegalIn,
+    MessageDetail,
+    MessageIntake,
+    MessagePage,
+    PublishedIn,
+    RerouteIn,
+    ReturnIn,
+    RouteIn,
+    SignificantIn,
+)
+from domain.messages import Importance, MessageState, MessageView, Network
+
+router = APIRouter(prefix="/api/v1/messages", tags=["сообщения"], responses=error_responses(401, 403, 422, 503))
+
+MessageId = Annotated[str, Path(description="id сообщения (id его workflow: msg-{сеть}-{id в сети})",
+                                max_length=300, pattern=WORKFLOW_ID_PATTERN)]
+DraftRef = Annotated[str, Path(description="Номер проекта: d1, d2… (или 1, 2…)", pattern=r"^d?[0-9]{1,6}$")]
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=200,
+    description="Ключ идемпотентности: повтор запроса с тем же ключом вернёт первый результат, "
+    "действие не выполнится дважды")]
+
+
+def get_intake(request: Request) -> Intake:
+    return request.app.state.intake
+
+
+# --- intake, list, detail, timeline -------------------------------------------------------------------
+
+
+@router.post("", response_model=MessageDetail, status_code=status.HTTP_201_CREATED,
+             summary="Принять сообщение (лента мониторинга, ручной ввод куратором)",
+             description="Запускает процесс обработки сообщения. Повторный приём того же сообщения "
+             "(та же сеть и тот же id) не создаёт второй процесс: ответ 200 с существующим сообщением.",
+             responses={200: {"model": MessageDetail, "description": "Сообщение уже было принято"},
+                        **error_responses(409)})
+async def intake_message(
+    data: MessageIntake,
+    response: Response,
+    principal: Principal = Depends(require_curator),
+    intake: Intake = Depends(get_intake),
+    client: Client = Depends(get_temporal),
+    engine: Engine = Depends(get_engine),
+) -> MessageDetail:
+    workflow_id, created = await intake.submit(client, data)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return await actions.detail(client, engine, principal, workflow_id)
+
+
+@router.get("", response_model=MessagePage, summary="Список сообщений (модель чтения)",
+            description="Исполнитель видит сообщения своего органа, ответственное лицо — своего органа и "
+            "подведомственных организаций, куратор и руководство — все. По умолчанию — по ближайшему сроку.")
+def list_all(
+    state: list[MessageState] = Query(default_factory=list, description="Состояния (можно несколько)"),
+    body: str | None = Query(None, max_length=40, description="Код органа"),
+    topic: str | None = Query(None, max_length=60, description="Код темы"),
+    location: str | None = Query(None, max_length=40, description="Код территории"),
+    importance: Importance | None = Query(None, description="Категория важности"),
+    network: Network | None = Query(None, description="Соцсеть"),
+    breached: bool | None = Query(None, description="Есть нарушенные сроки"),
+    significant: bool | None = Query(None, description="Общественно значимое (п. 17)"),
+    due_before: AwareDatetime | None = Query(None, description="Ближайший срок не позже"),
+    repeat: bool | None = Query(None, description="Повторное сообщение (п. 12)"),
+    q: str | None = Query(None, min_length=1, max_length=200, description="Поиск по тексту"),
+    sort: Literal["deadline", "newest"] = Query("deadline", description="deadline — ближайший срок; newest — новые"),
+    page: int = Query(1, ge=1, le=100000),
+    per_page: int = Query(50, ge=1, le=200),
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+) -> MessagePage:
+    scope = list_scope(principal)
+    if body is not None and scope is not None and body not in scope:
+        raise Forbidden(f"Нет доступа к сообщениям органа «{body}»", code="body_forbidden")
+    filters = MessageFilters(state=tuple(s.value for s in state), body=body, topic=topic, location=location,
+                             importance=importance.value if importance else None,
+                             network=network.value if network else None, breached=breached,
+                             significant=significant, due_before=due_before, repeat=repeat, q=q, sort=sort,
+                             page=page, per_page=per_page)
+    return list_messages(session, filters, scope)
+
+
+@router.get("/{message_id}", response_model=MessageDetail, summary="Сообщение: модель чтения и текущее состояние",
+            responses=error_responses(404))
+async def get_message(message_id: MessageId, principal: Principal = Depends(current_principal),
+                      client: Client = Depends(get_temporal), engine: Engine = Depends(get_engine)) -> MessageDetail:
+    return await actions.detail(client, engine, principal, message_id)
+
+
+def _events(engine: Engine, message_id: str) -> list[EventItem]:
+    with Session(engine) as session:
+        return events(session, message_id)
+
+
+@router.get("/{message_id}/events", response_model=list[EventItem], summary="Хронология: каждое действие и кто его "
+            "совершил", responses=error_responses(404))
+async def get_events(message_id: MessageId, principal: Principal = Depends(current_principal),
+                     client: Client = Depends(get_temporal), engine: Engine = Depends(get_engine)) -> list[EventItem]:
+    await actions.readable(client, engine, principal, message_id)
+    return await asyncio.to_thread(_events, engine, message_id)
+
+
+# --- decisions: one Workflow Update each ------------------------------------------------------------
+
+ACTION_RESPONSES: dict[int | str, dict[str, Any]] = error_responses(404, 409)
+
+
+def _action(path: str, summary: str, description: str = "") -> Any:
+    return router.post(path, response_model=MessageView, summary=summary, description=description,
+                       responses=ACTION_RESPONSES)
+
+
+@_action("/{message_id}/classify", "Классифицировать: тема, территория, важность (куратор, п. 7)")
+async def classify(message_id: MessageId, data: ClassifyIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
+                   principal: Principal = Depends(current_principal),
+                   client: Client = Depends(get_temporal)) -> MessageView:
+    return await actions.act(client, principal, message_id, "classify", data, idempotency_key)
+
+
+@_action("/{message_id}/route", "Направить в орган(ы) (куратор, п. 7, 11)",
+         "Несколько органов — совместный ответ: порядок (parallel / sequential) и кто публикует.")
+async def route(message_id: MessageId, data: RouteIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
+                principal: Principal = Depends(current_principal),
+                client: Client = Depends(get_temporal)) -> MessageView:
+    return await actions.act(client, principal, message_id, "route", data, idempotency_key)
+
+
+@_action("/{message_id}/accept", "Принять в работу (исполнитель органа)")
+async def accept(message_id: MessageId, data: AcceptIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
+                 principal: Principal = Depends(current_principal),
+                 client: Client = Depends(get_temporal)) -> MessageView:
+    return await actions.act(client, principal, message_id, "accept", data, idempotency_key)
+
+
+@_action("/{message_id}/return", "Вернуть куратору: вопрос не в компетенции органа (исполнитель, п. 8)")
+async def return_to_curator(message_id: MessageId, data: ReturnIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
+                            principal: Principal = Depends(current_principal),
+                            client: Client = Depends(get_temporal)) -> MessageView:
+    return await actions.act(client, principal, message_id, "return_to_curator", data, idempotency_key)
+
+
+@_action("/{message_id}/drafts", "Направить проект ответа на согласование (исполнитель, п. 9–13)")
+async def submit_draft(message_id: MessageId, data: DraftIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
+                       principal: Principal = Depends(current_principal),
+                       client: Client = Depends(get_temporal)) -> MessageView:
+    return await actions.act(client, principal, message_id, "submit_draft", data, idempotency_key)
+
+
+@_action("/{message_id}/drafts/{draft}/approve", "Согласовать проект (куратор, п. 7, 9)")
+async def approve(message_id: MessageId, draft: DraftRef, data: ApproveIn,  # type: ignore[valid-type]
+                  idempotency_key: IdempotencyKey = None, principal: Principal = Depends(current_principal),
+                  client: Client = Depends(get_temporal)) -> MessageView:
+    return await actions.act(client, principal, message_id, "approve", data, idempotency_key, draft=draft)
+
+
+@_action("/{message_id}/drafts/{draft}/return", "Вернуть проект на доработку (куратор, п. 9)")
+async def return_draft(message_id: MessageId, draft: DraftRef, data: DraftReturnIn,  # type: ignore[valid-type]
+                       idempotency_key: IdempotencyKey = None, principal: Principal = Depends(current_principal),
+                       client: Client = Depends(get_temporal)) -> MessageView:
+    return await actions.act(client, principal, message_id, "return_draft", data, idempotency_key, draft=draft)
+
+
+@_action("/{message_id}/drafts/{draft}/published", "Подтвердить публикацию ответа ссылкой (исполнитель, п. 9)")
+async def confirm_published(message_id: MessageId, draft: DraftRef, data: PublishedIn,  # type: ignore[valid-type]
+                            idempotency_key: IdempotencyKey = None,
+                            principal: Principal = Depends(current_principal),
+                            client: Client = Depends(get_temporal)) -> MessageView:
+    return await actions.act(client, principal, message_id, "confirm_published", data, idempotency_key,
+                             draft=draft)
+
+
+@_action("/{message_id}/illegal", "Противоправное содержание: не отвечать, уведомить правоохранительные "
+         "органы (куратор, п. 14)")
+async def flag_illegal(message_id: MessageId, data: IllegalIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
+                       principal: Principal = Depends(current_principal),
+                       client: Client = Depends(get_temporal)) -> MessageView:
+    return await actions.act(client, principal, message_id, "flag_illegal", data, idempotency_key)
+
+
+@_action("/{message_id}/dismiss", "Закрыть: реакция не требуется (куратор)")
+async def dismiss(message_id: MessageId, data: DismissIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
+                  principal: Principal = Depends(current_principal),
+                  client: Client = Depends(get_temporal)) -> MessageView:
+    return await actions.act(client, principal, message_id, "dismiss", data, idempotency_key)
+
+
+@_action("/{message_id}/significant", "Отметить как общественно значимое: руководство уведомляется сразу "
+         "(куратор, п. 17)")
+async def mark_significant(message_id: MessageId, data: SignificantIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
+                           principal: Principal = Depends(current_principal),
+                           client: Client = Depends(get_temporal)) -> MessageView:
+    return await actions.act(client, principal, message_id, "mark_significant", data, idempotency_key)
+
+
+@_action("/{message_id}/reroute", "Перенаправить в другой орган (куратор; причина обязательна)")
+async def reroute(message_id: MessageId, data: RerouteIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
+                  principal: Principal = Depends(current_principal),
+                  client: Client = Depends(get_temporal)) -> MessageView:
+    return await actions.act(client, principal, message_id, "reroute", data, idempotency_key)
+

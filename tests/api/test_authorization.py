@@ -1,0 +1,111 @@
+"""The authorisation matrix: every role × every action × own / other body, table-driven.
+
+One message is routed to ``rkb`` (a subordinate organisation of ``minzdrav``), accepted there, a draft
+``d1`` submitted, and then closed by the curator. On a closed message every action the API lets through
+is refused by the workflow's validator (409) and changes nothing, so the whole table runs on one
+message: "allow" means the API did not refuse (200 for reads, 409 from the workflow for decisions),
+"deny" means 403 before Temporal was asked.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.messages import Actor, Dismissal
+from tests.api.conftest import message_payload
+from workflows.client import Rejected, message_update
+
+pytestmark = pytest.mark.db
+
+V1 = "/api/v1/messages"
+CHECKLIST = {"complete": True, "informal": True, "concise": True, "solution": True, "network_format": True}
+
+# action: (method, path suffix, body)
+ACTIONS = {
+    "read": ("GET", "", None),
+    "events": ("GET", "/events", None),
+    "classify": ("POST", "/classify", {"topic": "clinics", "location": "vladikavkaz"}),
+    "route": ("POST", "/route", {"bodies": ["rkb"]}),
+    "accept": ("POST", "/accept", {}),
+    "return": ("POST", "/return", {"reason": "Не наша компетенция"}),
+    "submit_draft": ("POST", "/drafts", {"kind": "final", "text": "Ответ"}),
+    "approve": ("POST", "/drafts/d1/approve", CHECKLIST),
+    "return_draft": ("POST", "/drafts/d1/return", {"reasons": ["concise"]}),
+    "published": ("POST", "/drafts/d1/published", {"url": "https://vk.com/wall-1_1?reply=2"}),
+    "illegal": ("POST", "/illegal", {"reason": "Угрозы", "agency": "МВД по РСО-Алания"}),
+    "dismiss": ("POST", "/dismiss", {"reason": "Не требует реакции"}),
+    "significant": ("POST", "/significant", {"reason": "Резонанс"}),
+    "reroute": ("POST", "/reroute", {"bodies": ["rkb"], "reason": "Уточнение"}),
+}
+
+READ = {"read", "events"}
+CURATOR = {"classify", "route", "approve", "return_draft", "illegal", "dismiss", "significant", "reroute"}
+BODY_STAFF = {"accept", "return", "submit_draft", "published"}
+
+# who: (relation to the message routed to rkb, actions allowed)
+MATRIX = {
+    "curator": ("ЦУР", READ | CURATOR),
+    "exec_rkb": ("own body", READ | BODY_STAFF),
+    "resp_rkb": ("own body", READ | BODY_STAFF),
+    "exec_minzdrav": ("parent body (executor sees only its own)", set()),
+    "resp_minzdrav": ("parent body (responsible reads its tree)", READ),
+    "exec_mintrans": ("other body", set()),
+    "resp_mintrans": ("other body", set()),
+    "leadership": ("reads everything", READ),
+    "admin": ("registry only", set()),
+}
+
+CASES = [(who, action) for who in MATRIX for action in ACTIONS]
+
+
+@pytest.fixture
+async def closed_message(http, world, worker):
+    curator = world.auth("curator")
+    res = await http.post(V1, headers=curator, json=message_payload())
+    wid = res.json()["workflow_id"]
+    steps = [
+        (curator, "/route", {"bodies": ["rkb"], "classification": {"topic": "clinics", "location": "vladikavkaz"}}),
+        (world.auth("exec_rkb"), "/accept", {}),
+        (world.auth("exec_rkb"), "/drafts", {"kind": "final", "text": "Проект ответа"}),
+        (curator, "/dismiss", {"reason": "Автор удалил запись"}),
+    ]
+    for headers, path, body in steps:
+        res = await http.post(f"{V1}/{wid}{path}", headers=headers, json=body)
+        assert res.status_code == 200, res.text
+    assert res.json()["state"] == "dismissed" and res.json()["drafts"][0]["id"] == "d1"
+    return wid
+
+
+async def test_authorisation_matrix(http, world, closed_message):
+    wid = closed_message
+    failures = []
+    for who, action in CASES:
+        relation, allowed = MATRIX[who]
+        method, suffix, body = ACTIONS[action]
+        res = await http.request(method, f"{V1}/{wid}{suffix}", headers=world.auth(who), json=body)
+        if action in allowed:
+            expected = {200} if action in READ else {409}
+        else:
+            expected = {403}
+        if res.status_code not in expected:
+            failures.append(f"{who} ({relation}) × {action}: {res.status_code} {res.text[:200]}")
+        elif res.status_code == 403:
+            assert res.json()["code"] in {"role_forbidden", "body_forbidden"}
+            assert not res.json()["detail"].isascii()
+    assert not failures, "\n".join(failures)
+
+
+async def test_the_workflow_validator_refuses_a_wrong_body_too(http, world, dev_env, worker):
+    """Defence in depth: an actor the API would stop is refused by the workflow itself."""
+    curator = world.auth("curator")
+    wid = (await http.post(V1, headers=curator, json=message_payload())).json()["workflow_id"]
+    await http.post(f"{V1}/{wid}/route", headers=curator,
+                    json={"bodies": ["rkb"], "classification": {"topic": "clinics", "location": "vladikavkaz"}})
+    from domain.messages import Acceptance
+
+    stranger = Actor(person_id=world.people["exec_mintrans"], name="Цаллагов Г. А.", role="executor", body="mintrans")
+    with pytest.raises(Rejected, match="не в ваш орган"):
+        await message_update(dev_env.client, wid, "accept", Acceptance(actor=stranger))
+    leader = Actor(person_id=world.people["leadership"], name="Тедеев А. Б.", role="leadership")
+    with pytest.raises(Rejected):
+        await message_update(dev_env.client, wid, "dismiss", Dismissal(actor=leader, reason="Не нужно"))
