@@ -680,6 +680,8 @@ class EventRecord(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+#: Who a notification is for: the escalation audiences of the SLA policy plus the everyday ones
+#: (a body's executors, the ЦУР curators). ``body`` names the body for the ``body_*`` audiences.
 Audience = Literal["body_responsible", "body_executors", "tsur_duty", "tsur_head", "tsur_curators", "leadership"]
 
 
@@ -688,7 +690,7 @@ class Notification(BaseModel):
 
     key: str
     workflow_id: str
-    audience: str
+    audience: Audience
     body: str | None = None
     subject: str
     text: str

@@ -734,11 +734,11 @@ class MessageWorkflow:
                 f"Сообщение: {self._inp.url}. Состояние: {STATE_TITLES[self._state]}.")
         subject = f"Нарушен срок: {d.title}"
         for audience in audiences:
-            if audience.startswith("body_"):
-                for code in [d.body] if d.body else self._active_codes():
-                    self._notify(audience, code, subject, text, key=f"esc:{d.id}:{rung}:{audience}:{code}")
-            else:
-                self._notify(audience, None, subject, text, key=f"esc:{d.id}:{rung}:{audience}")
+            codes = ([d.body] if d.body else self._active_codes()) if audience.startswith("body_") else [None]
+            if not codes:  # a body's official, but no body holds the message now: the ЦУР duty officer acts
+                self._notify("tsur_duty", None, subject, text, key=f"esc:{d.id}:{rung}:{audience}:tsur_duty")
+            for code in codes:
+                self._notify(audience, code, subject, text, key=f"esc:{d.id}:{rung}:{audience}:{code or '-'}")
 
     def _next_wake(self) -> datetime | None:
         """The earliest due not yet breached, or escalation rung not yet fired, of an open obligation."""

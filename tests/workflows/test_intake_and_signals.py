@@ -80,3 +80,15 @@ async def test_p7_routing_breach_escalates_along_the_policy_ladder(harness):
     assert all("Нарушен срок" in n.subject for n in escalations)
     view = await harness.update(inp.workflow_id, "route", route_to("minzdrav"))  # the process goes on
     assert view.state == MessageState.assigned
+
+
+async def test_update_id_makes_a_retried_action_idempotent(harness):
+    t0 = at(clean_week(await harness.now()), 10)
+    await harness.goto(t0)
+    inp = make_input(t0)
+    await harness.start(inp)
+    first = await harness.update(inp.workflow_id, "route", route_to("minzdrav"), update_id="req-route-1")
+    again = await harness.update(inp.workflow_id, "route", route_to("minzdrav"), update_id="req-route-1")
+    assert again == first  # the second call got the first outcome, not a refusal of a second route
+    assert (await harness.view(inp.workflow_id)).events_count == 2
+    assert await harness.update_events(inp.workflow_id) == 1
