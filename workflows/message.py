@@ -222,7 +222,7 @@ class MessageWorkflow:
         self._event("routed", d.actor, self._route_text(d), self._route_data(d))
         for code in self._active_codes():
             self._notify_body(code, "Новое сообщение для ответа",
-                              f"Куратор ЦУР направил вам сообщение: {self._inp.url}. {self._route_hint()}")
+                              f"Куратор ЦУР направил вам сообщение: {self._inp.url}. {self._route_hint(code)}")
         return self._view()
 
     @route.validator
@@ -238,7 +238,7 @@ class MessageWorkflow:
             self._classification = d.classification
         if self._state == MessageState.returned:
             self._close(StepKey.routing, now)
-        old = [b.code for b in self._bodies if b.status != BodyStatus.removed]
+        old = self._active_codes()
         for b in self._bodies:
             if b.status not in (BodyStatus.removed, BodyStatus.returned):
                 b.status = BodyStatus.removed
@@ -257,7 +257,7 @@ class MessageWorkflow:
                                   f"Куратор ЦУР перенаправил сообщение {self._inp.url}: {d.reason}")
         for code in self._active_codes():
             self._notify_body(code, "Новое сообщение для ответа",
-                              f"Куратор ЦУР направил вам сообщение: {self._inp.url}. {self._route_hint()}")
+                              f"Куратор ЦУР направил вам сообщение: {self._inp.url}. {self._route_hint(code)}")
         return self._view()
 
     @reroute.validator
@@ -374,13 +374,13 @@ class MessageWorkflow:
         if s.kind == DraftKind.final:
             self._close(StepKey.final_after_intermediate, now, body=body.code)
         self._state = MessageState.on_review
-        self._open(StepKey.review, now, body=body.code)
+        review = self._open(StepKey.review, now, body=body.code)
         self._event("draft_submitted", s.actor,
                     f"Проект ({DRAFT_KIND_TITLES[s.kind]}, версия {version}) направлен на согласование",
                     {"draft_id": draft.id, "kind": s.kind.value, "version": version})
         self._notify("tsur_curators", None, "Проект ответа на согласование",
                      f"Орган {body.code} направил {DRAFT_KIND_TITLES[s.kind]} на согласование: "
-                     f"решение нужно в течение 2 рабочих часов (п. 9). Сообщение: {self._inp.url}")
+                     f"решение нужно до {self._fmt(review.due)} (п. 9). Сообщение: {self._inp.url}")
         return self._view()
 
     @submit_draft.validator
@@ -437,13 +437,13 @@ class MessageWorkflow:
         for d in to_publish:
             assert d.body is not None
             self._publishing.setdefault(d.body, []).append(d.id)
-            self._open(StepKey.publication, now, body=d.body)
+            publication = self._open(StepKey.publication, now, body=d.body)
             self._pending_publish.append(PublishRequest(
                 workflow_id=self._wid, network=self._inp.network, body=d.body, draft_id=d.id, text=d.text,
                 attachments=d.attachments, reply_to_url=self._inp.url))
             self._notify_body(d.body, "Ответ согласован — опубликуйте",
                               f"Куратор ЦУР согласовал {DRAFT_KIND_TITLES[d.kind]}. Опубликуйте его в сети, где "
-                              f"размещено сообщение, в течение 30 минут и подтвердите ссылкой (п. 9): "
+                              f"размещено сообщение, до {self._fmt(publication.due)} и подтвердите ссылкой (п. 9): "
                               f"{self._inp.url}")
         self._event("approved", a.actor, "Ответ согласован куратором" + (f": {a.comment}" if a.comment else ""),
                     {"drafts": [d.id for d in to_publish]})
@@ -484,13 +484,13 @@ class MessageWorkflow:
             self._state = MessageState.collecting
         else:
             self._state = MessageState.rework
-        self._open(StepKey.rework, now, body=body_code)
+        rework = self._open(StepKey.rework, now, body=body_code)
         reasons = "; ".join([CHECKLIST_TITLES[x] for x in r.reasons] + ([r.comment] if r.comment else []))
         self._event("draft_returned", r.actor, f"Проект возвращён на доработку: {reasons}",
                     {"drafts": [d.id for d in returned], "reasons": [x.value for x in r.reasons]}, body=body_code)
         self._notify_body(body_code, "Проект возвращён на доработку",
-                          f"Куратор ЦУР вернул проект: {reasons}. Доработайте и направьте снова в течение "
-                          f"1 рабочего часа (п. 9). Сообщение: {self._inp.url}")
+                          f"Куратор ЦУР вернул проект: {reasons}. Доработайте и направьте снова до "
+                          f"{self._fmt(rework.due)} (п. 9). Сообщение: {self._inp.url}")
         return self._view()
 
     @return_draft.validator
@@ -640,14 +640,14 @@ class MessageWorkflow:
                 if nxt is not None:
                     self._receive(nxt, now)
                     self._notify_body(nxt.code, "Ваша очередь: информация для совместного ответа",
-                                      f"Направьте свою часть информации в течение 2 рабочих часов (п. 11): "
-                                      f"{self._inp.url}")
+                                      f"Куратор ЦУР ждёт информацию вашего органа: {self._inp.url}. "
+                                      f"{self._route_hint(nxt.code)}")
         if active and all(b.status == BodyStatus.contributed for b in active):
             self._state = MessageState.on_review
-            self._open(StepKey.review, now)
+            review = self._open(StepKey.review, now)
             self._notify("tsur_curators", None, "Информация для совместного ответа собрана",
-                         f"Все органы направили информацию: составьте и согласуйте совместный ответ в течение "
-                         f"2 рабочих часов (п. 9, 11). Сообщение: {self._inp.url}")
+                         f"Все органы направили информацию: составьте и согласуйте совместный ответ до "
+                         f"{self._fmt(review.due)} (п. 9, 11). Сообщение: {self._inp.url}")
 
     # ------------------------------------------------------------------ clocks
 
@@ -730,7 +730,7 @@ class MessageWorkflow:
         d.escalated_to = [*d.escalated_to, *[a for a in audiences if a not in d.escalated_to]]
         self._event("escalation", None, f"Эскалация ({rung + 1}-я ступень): {d.title} — {', '.join(audiences)}",
                     {"deadline_id": d.id, "rung": rung, "audiences": audiences}, body=d.body)
-        text = (f"Нарушен срок «{d.title}» ({d.rule}): срок истёк {self._fmt(d.due)}. "
+        text = (f"Нарушен срок «{d.title}» (п. {d.rule.lstrip('PA')} Положения): срок истёк {self._fmt(d.due)}. "
                 f"Сообщение: {self._inp.url}. Состояние: {STATE_TITLES[self._state]}.")
         subject = f"Нарушен срок: {d.title}"
         for audience in audiences:
@@ -820,11 +820,18 @@ class MessageWorkflow:
         return {"bodies": d.bodies, "order": d.order.value, "publisher": d.publisher.value,
                 "publishing_body": d.publishing_body}
 
-    def _route_hint(self) -> str:
-        if self._joint():
-            return "Совместный ответ: направьте свою часть информации куратору в течение 2 рабочих часов (п. 11)."
-        return ("Ответ должен быть опубликован в течение 9 рабочих часов с момента выявления (п. 9); "
-                "если вопрос не ваш — верните куратору в течение 30 минут (п. 8).")
+    def _route_hint(self, code: str) -> str:
+        part = self._find_open(StepKey.contribution, code)
+        if part is not None:
+            return f"Совместный ответ: направьте свою часть информации куратору до {self._fmt(part.due)} (п. 11)."
+        hints = []
+        answer = self._find_open(StepKey.answer)
+        if answer is not None:
+            hints.append(f"ответ должен быть опубликован до {self._fmt(answer.due)} (п. 9)")
+        window = self._find_open(StepKey.return_window, code)
+        if window is not None:
+            hints.append(f"если вопрос не в компетенции органа — верните его куратору до {self._fmt(window.due)} (п. 8)")
+        return "; ".join(hints).capitalize() + "." if hints else ""
 
     def _local_date(self, t: datetime) -> date:
         return t.astimezone(self._cal.zone).date()
@@ -833,7 +840,7 @@ class MessageWorkflow:
         return datetime.combine(d - timedelta(days=1), time(12, 0), tzinfo=self._cal.zone)
 
     def _fmt(self, t: datetime) -> str:
-        return t.astimezone(self._cal.zone).strftime("%d.%m.%Y %H:%M")
+        return t.astimezone(self._cal.zone).strftime("%H:%M %d.%m.%Y")
 
     # ------------------------------------------------------------------ side effects (run only)
 
