@@ -81,6 +81,47 @@ async def _temporal_facts(t_port: int, workflow_id: str | None) -> tuple[set[str
     return set(resp.custom_attributes), status
 
 
+def _intake_one(api_port: int, data_dir: Path) -> str:
+    """A curator created with `otklik user add` takes in one VK comment over HTTP."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTKLIK_")} | {"OTKLIK_DATA_DIR": str(data_dir)}
+    res = subprocess.run([sys.executable, "-m", "cli", "user", "add", "--name", "Хетагурова Мадина", "--role",
+                          "curator"], env=env, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    token = res.stdout.strip().splitlines()[-1]
+    body = {
+        "network": "vk",
+        "external_id": "wall-1_10_reply77",
+        "url": "https://vk.com/wall-1_10?reply=77",
+        "author": {"id": "id12345", "name": "Алан Дзагоев"},
+        "text": "Третью неделю нет воды на улице Весенней, когда дадут?",
+        "source": "monitoring",
+    }
+    r = httpx.post(f"http://127.0.0.1:{api_port}/api/v1/messages", json=body,
+                   headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code == 201, r.text
+    workflow_id = r.json()["workflow_id"]
+    # The read model is written by the worker's projection: wait for the row.
+    end = time.monotonic() + 30
+    while time.monotonic() < end:
+        r = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/messages", headers={"Authorization": f"Bearer {token}"},
+                      timeout=10)
+        if any(m["workflow_id"] == workflow_id for m in r.json()["items"]):
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"message not projected: {r.text}")
+    (data_dir / "token.txt").write_text(token)
+    return workflow_id
+
+
+def _assert_message_kept(api_port: int, data_dir: Path, workflow_id: str) -> None:
+    token = (data_dir / "token.txt").read_text()
+    r = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/messages/{workflow_id}",
+                  headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json()["view"]["state"] == "new"
+
+
 def test_run_starts_all_parts_stops_cleanly_and_keeps_data(tmp_path):
     data_dir = tmp_path / "data"
     t_port, ui_port, api_port = _free_port(), _free_port(), _free_port()
@@ -107,7 +148,7 @@ def test_run_starts_all_parts_stops_cleanly_and_keeps_data(tmp_path):
         _wait_ready(proc, api_port, log2)
         _, status = asyncio.run(_temporal_facts(t_port, workflow_id))
         assert status == "RUNNING"
-        _assert_message_kept(data_dir, workflow_id)
+        _assert_message_kept(api_port, data_dir, workflow_id)
     finally:
         if proc.poll() is None:
             _stop(proc, data_dir)
