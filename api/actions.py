@@ -1,14 +1,16 @@
 """A person's decision on a message = one Workflow Update, and what a person may see of a message.
 
-``act``: the live view (404 for an unknown message) → who acts (403 for a wrong role or body, from
-``api.auth.authorize``) → the decision with the actor → ``message_update`` (409 with the workflow
-validator's Russian reason). ``Idempotency-Key`` becomes the update id: a repeated request returns the
+``act``: who acts (403 for a wrong role or body, from ``api.auth.authorize``; the message's bodies from the
+read model, or from the live view when the read model says no or a draft must be found) → the decision
+with the actor → ``message_update`` (404 for an unknown message, 409 with the workflow validator's
+Russian reason). ``Idempotency-Key`` becomes the update id: a repeated request returns the
 first outcome, even after the state has moved on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +23,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Principal, authorize, ensure_read
-from api.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
+from api.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
 from api.queries import item, message_row, routed_bodies
 from api.schemas import MessageDetail
 from domain.messages import (
@@ -45,6 +47,7 @@ from domain.messages import (
 from workflows.client import MessageNotFound, message_update, message_view
 
 QUERY_TIMEOUT = 10.0  # seconds for the worker to answer the ``view`` query
+INTAKE_QUERY_TIMEOUT = 3.0  # after a start the workflow already exists: a busy worker only delays its view
 UPDATE_TIMEOUT = 30.0  # seconds for an update to be accepted and applied
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
@@ -83,10 +86,10 @@ def current_bodies(view: MessageView) -> set[str]:
     return {b.code for b in view.bodies if b.status != BodyStatus.removed}
 
 
-async def live_view(client: Client, workflow_id: str) -> MessageView:
+async def live_view(client: Client, workflow_id: str, timeout: float = QUERY_TIMEOUT) -> MessageView:
     """The workflow's ``view`` now (remaining working time counted up to this moment)."""
     try:
-        return await asyncio.wait_for(message_view(client, workflow_id, as_of=datetime.now(UTC)), QUERY_TIMEOUT)
+        return await asyncio.wait_for(message_view(client, workflow_id, as_of=datetime.now(UTC)), timeout)
     except TimeoutError:
         raise ServiceUnavailable("Обработчик сообщений (worker Temporal) не ответил вовремя; повторите запрос",
                                  code="worker_unavailable", headers={"Retry-After": "5"}) from None
@@ -106,17 +109,22 @@ def _record(engine: Engine, workflow_id: str) -> tuple[Any, set[str]]:
         return (item(row) if row is not None else None), routed_bodies(session, workflow_id)
 
 
-async def detail(client: Client, engine: Engine, principal: Principal, workflow_id: str) -> MessageDetail:
-    """Read model + live view. With the worker silent, the read model alone (``live: false``)."""
+async def detail(client: Client, engine: Engine, principal: Principal, workflow_id: str,
+                 query_timeout: float = QUERY_TIMEOUT) -> MessageDetail:
+    """Read model + live view. With the worker silent, the read model alone (``live: false``).
+
+    After intake (``query_timeout`` short) the workflow is known to exist: a silent worker gives ``view:
+    null`` rather than an error.
+    """
     record, bodies = await asyncio.to_thread(_record, engine, workflow_id)
     view: MessageView | None = None
     try:
-        view = await live_view(client, workflow_id)
+        view = await live_view(client, workflow_id, query_timeout)
     except MessageNotFound:
         if record is None:
             raise NotFound("Сообщение не найдено", code="message_not_found") from None
     except ServiceUnavailable:
-        if record is None:
+        if record is None and query_timeout == QUERY_TIMEOUT:
             raise
     if view is not None:
         bodies |= current_bodies(view)
@@ -170,8 +178,13 @@ def _decision(action: str, data: dict[str, Any]) -> BaseModel:
         raise RequestValidationError(errors) from exc
 
 
-async def act(client: Client, principal: Principal, workflow_id: str, action: str, payload: BaseModel,
-              idempotency_key: str | None = None, draft: str | None = None) -> MessageView:
+def _routed(engine: Engine, workflow_id: str) -> set[str]:
+    with Session(engine) as session:
+        return routed_bodies(session, workflow_id)
+
+
+async def act(client: Client, engine: Engine, principal: Principal, workflow_id: str, action: str,
+              payload: BaseModel, idempotency_key: str | None = None, draft: str | None = None) -> MessageView:
     if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         raise Unprocessable("Заголовок Idempotency-Key: 1–200 печатных символов ASCII без пробелов",
                             code="validation_error")
@@ -180,11 +193,22 @@ async def act(client: Client, principal: Principal, workflow_id: str, action: st
         earlier = await _earlier_outcome(client, workflow_id, update_id)
         if earlier is not None:
             return earlier
-    view = await live_view(client, workflow_id)
     data = payload.model_dump(exclude_unset=False)
     targets = data.get("bodies") or () if action == "reroute" else ()
-    data["actor"] = authorize(principal, action, current_bodies(view), targets).model_dump()
+    view: MessageView | None = None
+    actor = None
+    if draft is None:
+        # The read model usually answers "who may act" without asking the workflow; when it says no (it may
+        # lag a route by a moment, or the message may not exist), the live view decides.
+        bodies = await asyncio.to_thread(_routed, engine, workflow_id)
+        with contextlib.suppress(Forbidden):
+            actor = authorize(principal, action, bodies, targets)
+    if actor is None:
+        view = await live_view(client, workflow_id)
+        actor = authorize(principal, action, current_bodies(view), targets)
+    data["actor"] = actor.model_dump()
     if draft is not None:
+        assert view is not None
         found = _draft(view, action, draft)
         if action == "return_draft":
             if data.get("body") is None:

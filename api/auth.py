@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from api.deps import get_session
+from api.deps import get_engine
 from api.errors import Forbidden, Unauthorized
 from domain.messages import ACTION_ROLES, ACTION_TITLES, ROLE_TITLES, Actor
 from models.registry import Body, Role
@@ -74,28 +75,36 @@ def subordinates(session: Session, body_id: int) -> frozenset[str]:
     return frozenset(found)
 
 
+def load_principal(engine: Engine, token: str) -> Principal | None:
+    """The principal behind a live token, or None. A short session of its own: an async route then awaits
+    Temporal without holding a database connection."""
+    with Session(engine) as session:
+        person = person_for_token(session, token)
+        if person is None or person.id is None:
+            return None
+        body_code = None
+        subs: frozenset[str] = frozenset()
+        if person.body_id is not None:
+            body = session.get(Body, person.body_id)
+            if body is not None:
+                body_code = body.code
+                subs = subordinates(session, person.body_id)
+        return Principal(person_id=person.id, name=person.full_name, roles=frozenset(person.roles),
+                         body_code=body_code, subordinate_codes=subs)
+
+
 def current_principal(
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-    session: Session = Depends(get_session),
+    engine: Engine = Depends(get_engine),
 ) -> Principal:
     if credentials is None or not credentials.credentials:
         raise Unauthorized("Требуется токен доступа: заголовок Authorization: Bearer <токен>",
                            code="token_missing")
     token = credentials.credentials.strip()
-    if len(token) > 200:
+    principal = load_principal(engine, token) if len(token) <= 200 else None
+    if principal is None:
         raise Unauthorized("Токен недействителен или отозван", code="token_invalid")
-    person = person_for_token(session, token)
-    if person is None or person.id is None:
-        raise Unauthorized("Токен недействителен или отозван", code="token_invalid")
-    body_code = None
-    subs: frozenset[str] = frozenset()
-    if person.body_id is not None:
-        body = session.get(Body, person.body_id)
-        if body is not None:
-            body_code = body.code
-            subs = subordinates(session, person.body_id)
-    return Principal(person_id=person.id, name=person.full_name, roles=frozenset(person.roles),
-                     body_code=body_code, subordinate_codes=subs)
+    return principal
 
 
 def _who(roles: Iterable[str]) -> str:

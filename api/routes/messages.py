@@ -8,10 +8,11 @@ Temporal unreachable 503.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client
@@ -48,10 +49,6 @@ router = APIRouter(prefix="/api/v1/messages", tags=["сообщения"], respo
 MessageId = Annotated[str, Path(description="id сообщения (id его workflow: msg-{сеть}-{id в сети})",
                                 max_length=300, pattern=WORKFLOW_ID_PATTERN)]
 DraftRef = Annotated[str, Path(description="Номер проекта: d1, d2… (или 1, 2…)", pattern=r"^d?[0-9]{1,6}$")]
-IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", max_length=200,
-    description="Ключ идемпотентности: повтор запроса с тем же ключом вернёт первый результат, "
-    "действие не выполнится дважды")]
 
 
 def get_intake(request: Request) -> Intake:
@@ -64,7 +61,9 @@ def get_intake(request: Request) -> Intake:
 @router.post("", response_model=MessageDetail, status_code=status.HTTP_201_CREATED,
              summary="Принять сообщение (лента мониторинга, ручной ввод куратором)",
              description="Запускает процесс обработки сообщения. Повторный приём того же сообщения "
-             "(та же сеть и тот же id) не создаёт второй процесс: ответ 200 с существующим сообщением.",
+             "(та же сеть и тот же id) не создаёт второй процесс: ответ 200 с существующим сообщением. "
+             "201/200 означают, что процесс запущен; если обработчик занят и не ответил за 3 с, view = null "
+             "(live = false) — состояние можно запросить позже.",
              responses={200: {"model": MessageDetail, "description": "Сообщение уже было принято"},
                         **error_responses(409)})
 async def intake_message(
@@ -78,7 +77,7 @@ async def intake_message(
     workflow_id, created = await intake.submit(client, data)
     if not created:
         response.status_code = status.HTTP_200_OK
-    return await actions.detail(client, engine, principal, workflow_id)
+    return await actions.detail(client, engine, principal, workflow_id, query_timeout=actions.INTAKE_QUERY_TIMEOUT)
 
 
 @router.get("", response_model=MessagePage, summary="Список сообщений (модель чтения)",
@@ -138,96 +137,98 @@ async def get_events(message_id: MessageId, principal: Principal = Depends(curre
 ACTION_RESPONSES: dict[int | str, dict[str, Any]] = error_responses(404, 409)
 
 
+@dataclass(frozen=True)
+class Acting:
+    """Who acts, through which client, with which idempotency key."""
+
+    principal: Principal
+    client: Client
+    engine: Engine
+    idempotency_key: str | None
+
+    async def __call__(self, message_id: str, action: str, data: BaseModel, draft: str | None = None) -> MessageView:
+        return await actions.act(self.client, self.engine, self.principal, message_id, action, data,
+                                 self.idempotency_key, draft=draft)
+
+
+async def acting(
+    idempotency_key: Annotated[str | None, Header(
+        alias="Idempotency-Key", max_length=200,
+        description="Ключ идемпотентности: повтор запроса с тем же ключом вернёт первый результат, "
+        "действие не выполнится дважды")] = None,
+    principal: Principal = Depends(current_principal),
+    client: Client = Depends(get_temporal),
+    engine: Engine = Depends(get_engine),
+) -> Acting:
+    return Acting(principal, client, engine, idempotency_key)
+
+
 def _action(path: str, summary: str, description: str = "") -> Any:
     return router.post(path, response_model=MessageView, summary=summary, description=description,
                        responses=ACTION_RESPONSES)
 
 
 @_action("/{message_id}/classify", "Классифицировать: тема, территория, важность (куратор, п. 7)")
-async def classify(message_id: MessageId, data: ClassifyIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
-                   principal: Principal = Depends(current_principal),
-                   client: Client = Depends(get_temporal)) -> MessageView:
-    return await actions.act(client, principal, message_id, "classify", data, idempotency_key)
+async def classify(message_id: MessageId, data: ClassifyIn, act: Acting = Depends(acting)) -> MessageView:  # type: ignore[valid-type]
+    return await act(message_id, "classify", data)
 
 
 @_action("/{message_id}/route", "Направить в орган(ы) (куратор, п. 7, 11)",
          "Несколько органов — совместный ответ: порядок (parallel / sequential) и кто публикует.")
-async def route(message_id: MessageId, data: RouteIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
-                principal: Principal = Depends(current_principal),
-                client: Client = Depends(get_temporal)) -> MessageView:
-    return await actions.act(client, principal, message_id, "route", data, idempotency_key)
+async def route(message_id: MessageId, data: RouteIn, act: Acting = Depends(acting)) -> MessageView:  # type: ignore[valid-type]
+    return await act(message_id, "route", data)
 
 
 @_action("/{message_id}/accept", "Принять в работу (исполнитель органа)")
-async def accept(message_id: MessageId, data: AcceptIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
-                 principal: Principal = Depends(current_principal),
-                 client: Client = Depends(get_temporal)) -> MessageView:
-    return await actions.act(client, principal, message_id, "accept", data, idempotency_key)
+async def accept(message_id: MessageId, data: AcceptIn, act: Acting = Depends(acting)) -> MessageView:  # type: ignore[valid-type]
+    return await act(message_id, "accept", data)
 
 
 @_action("/{message_id}/return", "Вернуть куратору: вопрос не в компетенции органа (исполнитель, п. 8)")
-async def return_to_curator(message_id: MessageId, data: ReturnIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
-                            principal: Principal = Depends(current_principal),
-                            client: Client = Depends(get_temporal)) -> MessageView:
-    return await actions.act(client, principal, message_id, "return_to_curator", data, idempotency_key)
+async def return_to_curator(message_id: MessageId, data: ReturnIn, act: Acting = Depends(acting)) -> MessageView:  # type: ignore[valid-type]
+    return await act(message_id, "return_to_curator", data)
 
 
 @_action("/{message_id}/drafts", "Направить проект ответа на согласование (исполнитель, п. 9–13)")
-async def submit_draft(message_id: MessageId, data: DraftIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
-                       principal: Principal = Depends(current_principal),
-                       client: Client = Depends(get_temporal)) -> MessageView:
-    return await actions.act(client, principal, message_id, "submit_draft", data, idempotency_key)
+async def submit_draft(message_id: MessageId, data: DraftIn, act: Acting = Depends(acting)) -> MessageView:  # type: ignore[valid-type]
+    return await act(message_id, "submit_draft", data)
 
 
 @_action("/{message_id}/drafts/{draft}/approve", "Согласовать проект (куратор, п. 7, 9)")
 async def approve(message_id: MessageId, draft: DraftRef, data: ApproveIn,  # type: ignore[valid-type]
-                  idempotency_key: IdempotencyKey = None, principal: Principal = Depends(current_principal),
-                  client: Client = Depends(get_temporal)) -> MessageView:
-    return await actions.act(client, principal, message_id, "approve", data, idempotency_key, draft=draft)
+                  act: Acting = Depends(acting)) -> MessageView:
+    return await act(message_id, "approve", data, draft)
 
 
 @_action("/{message_id}/drafts/{draft}/return", "Вернуть проект на доработку (куратор, п. 9)")
 async def return_draft(message_id: MessageId, draft: DraftRef, data: DraftReturnIn,  # type: ignore[valid-type]
-                       idempotency_key: IdempotencyKey = None, principal: Principal = Depends(current_principal),
-                       client: Client = Depends(get_temporal)) -> MessageView:
-    return await actions.act(client, principal, message_id, "return_draft", data, idempotency_key, draft=draft)
+                       act: Acting = Depends(acting)) -> MessageView:
+    return await act(message_id, "return_draft", data, draft)
 
 
 @_action("/{message_id}/drafts/{draft}/published", "Подтвердить публикацию ответа ссылкой (исполнитель, п. 9)")
 async def confirm_published(message_id: MessageId, draft: DraftRef, data: PublishedIn,  # type: ignore[valid-type]
-                            idempotency_key: IdempotencyKey = None,
-                            principal: Principal = Depends(current_principal),
-                            client: Client = Depends(get_temporal)) -> MessageView:
-    return await actions.act(client, principal, message_id, "confirm_published", data, idempotency_key,
-                             draft=draft)
+                            act: Acting = Depends(acting)) -> MessageView:
+    return await act(message_id, "confirm_published", data, draft)
 
 
 @_action("/{message_id}/illegal", "Противоправное содержание: не отвечать, уведомить правоохранительные "
          "органы (куратор, п. 14)")
-async def flag_illegal(message_id: MessageId, data: IllegalIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
-                       principal: Principal = Depends(current_principal),
-                       client: Client = Depends(get_temporal)) -> MessageView:
-    return await actions.act(client, principal, message_id, "flag_illegal", data, idempotency_key)
+async def flag_illegal(message_id: MessageId, data: IllegalIn, act: Acting = Depends(acting)) -> MessageView:  # type: ignore[valid-type]
+    return await act(message_id, "flag_illegal", data)
 
 
 @_action("/{message_id}/dismiss", "Закрыть: реакция не требуется (куратор)")
-async def dismiss(message_id: MessageId, data: DismissIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
-                  principal: Principal = Depends(current_principal),
-                  client: Client = Depends(get_temporal)) -> MessageView:
-    return await actions.act(client, principal, message_id, "dismiss", data, idempotency_key)
+async def dismiss(message_id: MessageId, data: DismissIn, act: Acting = Depends(acting)) -> MessageView:  # type: ignore[valid-type]
+    return await act(message_id, "dismiss", data)
 
 
 @_action("/{message_id}/significant", "Отметить как общественно значимое: руководство уведомляется сразу "
          "(куратор, п. 17)")
-async def mark_significant(message_id: MessageId, data: SignificantIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
-                           principal: Principal = Depends(current_principal),
-                           client: Client = Depends(get_temporal)) -> MessageView:
-    return await actions.act(client, principal, message_id, "mark_significant", data, idempotency_key)
+async def mark_significant(message_id: MessageId, data: SignificantIn, act: Acting = Depends(acting)) -> MessageView:  # type: ignore[valid-type]
+    return await act(message_id, "mark_significant", data)
 
 
 @_action("/{message_id}/reroute", "Перенаправить в другой орган (куратор; причина обязательна)")
-async def reroute(message_id: MessageId, data: RerouteIn, idempotency_key: IdempotencyKey = None,  # type: ignore[valid-type]
-                  principal: Principal = Depends(current_principal),
-                  client: Client = Depends(get_temporal)) -> MessageView:
-    return await actions.act(client, principal, message_id, "reroute", data, idempotency_key)
-
+async def reroute(message_id: MessageId, data: RerouteIn, act: Acting = Depends(acting)) -> MessageView:  # type: ignore[valid-type]
+    return await act(message_id, "reroute", data)
