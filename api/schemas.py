@@ -9,7 +9,7 @@ next to the database ids, so a client never has to resolve an id by hand.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -95,7 +95,7 @@ def _has_nul(value: Any) -> bool:
 class Strict:
     """Mixin for request bodies: refuse unknown fields and NUL characters anywhere."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config: ClassVar[Any] = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
     @classmethod
@@ -378,9 +378,13 @@ class EventItem(BaseModel):
 # Action bodies: the decision without ``actor`` (the API fills it from the token).
 
 
+class StrictModel(Strict, BaseModel):
+    pass
+
+
 def _action_model(decision: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
     fields: dict[str, Any] = {k: (f.annotation, f) for k, f in decision.model_fields.items() if k != "actor"}
-    return create_model(name, __base__=(Strict, BaseModel), __doc__=doc, **fields)  # type: ignore[call-overload]
+    return create_model(name, __base__=StrictModel, __doc__=doc, **fields)
 
 
 ClassifyIn = _action_model(Classification, "ClassifyIn", "Тематика, территория и категория важности (п. 7)")

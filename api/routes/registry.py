@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, status
 from sqlalchemy import func
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from api.auth import current_principal, require_admin
 from api.deps import get_session
@@ -149,7 +149,7 @@ def list_bodies(
     offset: int = _offset(),
     session: Session = Depends(get_session),
 ) -> list[BodyOut]:
-    query = select(Body).order_by(Body.code)
+    query = select(Body).order_by(col(Body.code))
     if parent is not None:
         query = query.where(Body.parent_id == _body(session, parent).id)
     if active is not None:
@@ -228,7 +228,7 @@ def list_people(
     offset: int = _offset(),
     session: Session = Depends(get_session),
 ) -> list[PersonOut]:
-    query = select(Person).order_by(Person.id)
+    query = select(Person).order_by(col(Person.id))
     if body is not None:
         query = query.where(Person.body_id == _body(session, body).id)
     if active is not None:
@@ -281,7 +281,7 @@ def update_person(data: PersonPatch, person_id: int = _id_path("Номер со�
             summary="Группы тем")
 def list_topic_groups(limit: int = _limit(), offset: int = _offset(),
                       session: Session = Depends(get_session)) -> Sequence[TopicGroup]:
-    return session.exec(select(TopicGroup).order_by(TopicGroup.code).offset(offset).limit(limit)).all()
+    return session.exec(select(TopicGroup).order_by(col(TopicGroup.code)).offset(offset).limit(limit)).all()
 
 
 @router.get("/topic-groups/{code}", response_model=TopicGroupOut, dependencies=READ, tags=["реестр: темы"],
@@ -320,7 +320,7 @@ def list_topics(
     offset: int = _offset(),
     session: Session = Depends(get_session),
 ) -> list[TopicOut]:
-    query = select(Topic).order_by(Topic.code)
+    query = select(Topic).order_by(col(Topic.code))
     if group is not None:
         query = query.where(Topic.group_id == _group(session, group).id)
     groups = _codes(session, TopicGroup)
@@ -338,7 +338,7 @@ def get_topic(code: str = _code_path("Код темы", 60), session: Session = 
 def create_topic(data: TopicIn, session: Session = Depends(get_session)) -> TopicOut:
     _unique(session, Topic, data.code, "Тема")
     group = _group(session, data.group_code)
-    topic = _save(session, Topic(**data.model_dump(exclude={"group_code"}), group_id=group.id))
+    topic = _save(session, Topic(**data.model_dump(exclude={"group_code"}), group_id=group.id))  # type: ignore[arg-type]
     return _topic_out(topic, _codes(session, TopicGroup))
 
 
@@ -362,7 +362,7 @@ def update_topic(data: TopicPatch, code: str = _code_path("Код темы", 60)
             summary="Территории (город, районы, республика в целом)")
 def list_locations(limit: int = _limit(), offset: int = _offset(),
                    session: Session = Depends(get_session)) -> Sequence[Location]:
-    return session.exec(select(Location).order_by(Location.code).offset(offset).limit(limit)).all()
+    return session.exec(select(Location).order_by(col(Location.code)).offset(offset).limit(limit)).all()
 
 
 @router.get("/locations/{code}", response_model=LocationOut, dependencies=READ, tags=["реестр: территории"],
@@ -416,7 +416,7 @@ def suggest_route(
     location_row = _location(session, location) if location else None
     query = (select(RoutingRule, Body).join(Body, Body.id == RoutingRule.body_id)  # type: ignore[arg-type]
              .where(RoutingRule.topic_id == topic_row.id, Body.is_active == True)  # noqa: E712
-             .order_by(RoutingRule.priority, Body.code))
+             .order_by(col(RoutingRule.priority), col(Body.code)))
     rows: Sequence[tuple[RoutingRule, Body]] = []
     if location_row is not None:
         rows = session.exec(query.where(RoutingRule.location_id == location_row.id)).all()
@@ -435,7 +435,7 @@ def list_routing_rules(
     offset: int = _offset(),
     session: Session = Depends(get_session),
 ) -> list[RoutingRuleOut]:
-    query = select(RoutingRule).order_by(RoutingRule.id)
+    query = select(RoutingRule).order_by(col(RoutingRule.id))
     if topic is not None:
         query = query.where(RoutingRule.topic_id == _topic(session, topic).id)
     if body is not None:
@@ -520,7 +520,7 @@ def list_accounts(
     offset: int = _offset(),
     session: Session = Depends(get_session),
 ) -> list[AccountOut]:
-    query = select(SocialAccount).order_by(SocialAccount.id)
+    query = select(SocialAccount).order_by(col(SocialAccount.id))
     if body is not None:
         query = query.where(SocialAccount.body_id == _body(session, body).id)
     if network is not None:
