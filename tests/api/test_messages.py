@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlmodel import Session, select
 
+from api.main import create_app
 from models.readmodel import Message
 from tests.api.conftest import eventually, message_payload
 
@@ -230,3 +233,41 @@ async def test_list_filters_sort_and_pages(http, world, worker, db):
     assert res.status_code == 403
     assert (await http.get(V1, headers=world.auth("admin"))).status_code == 403
     assert (await http.get(V1, headers=world.auth("leadership"))).json()["total"] == 3
+
+
+async def test_a_message_closed_long_ago_is_never_started_again(http, world, worker, db, dev_env):
+    """The read model remembers closed messages beyond Temporal's retention: intake answers 200, starts nothing."""
+    payload = message_payload()
+    wid = f"msg-vk-{payload['external_id']}"
+    now = datetime.now(UTC)
+    with Session(db) as s:
+        s.add(Message(workflow_id=wid, network="vk", external_id=payload["external_id"], url=payload["url"],
+                      author_id="555", source="monitoring", state="answered", detected_at=now - timedelta(days=400),
+                      closed_at=now - timedelta(days=399), outcome="answered"))
+        s.commit()
+    res = await http.post(V1, headers=world.auth("curator"), json=payload)
+    assert res.status_code == 200, res.text
+    assert res.json()["record"]["state"] == "answered" and res.json()["live"] is False
+    assert (await dev_env.client.count_workflows(f'WorkflowId = "{wid}"')).count == 0
+
+
+def _dead_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_temporal_unreachable_is_503_never_500(api_settings, world):
+    app = create_app(api_settings.model_copy(update={"temporal_address": f"127.0.0.1:{_dead_port()}"}))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            curator = world.auth("curator")
+            for method, path, body in [("POST", V1, message_payload()),
+                                       ("GET", f"{V1}/msg-vk-wall-1_1", None),
+                                       ("POST", f"{V1}/msg-vk-wall-1_1/dismiss", {"reason": "Спам"})]:
+                res = await client.request(method, path, headers=curator, json=body)
+                assert res.status_code == 503, (path, res.text)
+                assert res.json() == {"detail": "Сервер Temporal недоступен, повторите запрос позже",
+                                      "code": "temporal_unavailable"}
+            listed = await client.get(V1, headers=curator)  # lists come from the database: still served
+            assert listed.status_code == 200
