@@ -54,7 +54,9 @@ class Principal:
         return bool(self.roles & set(roles))
 
     def actor(self, role: str) -> Actor:
-        return Actor(person_id=self.person_id, name=self.name, role=role, body=self.body_code)  # type: ignore[arg-type]
+        scope = sorted(self.tree) if role == "responsible" and self.body_code else []
+        return Actor(person_id=self.person_id, name=self.name, role=role, body=self.body_code,  # type: ignore[arg-type]
+                     scope=scope)
 
 
 def subordinates(session: Session, body_id: int) -> frozenset[str]:

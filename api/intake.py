@@ -59,7 +59,9 @@ class Intake:
         """The calendar and SLA policy a new message lives by (re-read from config at most every 5 min)."""
         now = time.monotonic()
         if self._snapshots is None or now - self._snapshots[0] > SNAPSHOT_TTL:
-            self._snapshots = (now, WorkCalendar.default(), SlaPolicy.default())
+            # fallback: a deadline running past the last shipped year (December) still has weekends and
+            # fixed holidays to count by, instead of a workflow that fails every task.
+            self._snapshots = (now, WorkCalendar.default(fallback=True), SlaPolicy.default())
         return self._snapshots[1], self._snapshots[2]
 
     def snapshots(self) -> tuple[CalendarSnapshot, SlaPolicy]:

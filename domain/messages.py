@@ -103,6 +103,9 @@ class Actor(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: Role
     body: str | None = Field(default=None, max_length=40)
+    # A responsible official's reach: its body and the body's subordinate organisations (body codes).
+    # It may re-route a message held within that tree to bodies of the same tree (P6, P15).
+    scope: list[str] = Field(default_factory=list, max_length=500)
 
 
 SYSTEM_ACTOR = Actor(person_id=0, name="Отклик (автоматически)", role="system")
@@ -449,7 +452,7 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "flag_illegal": CURATOR,
     "dismiss": CURATOR,
     "mark_significant": CURATOR,
-    "reroute": CURATOR,
+    "reroute": CURATOR | {"responsible"},
 }
 
 ROLE_TITLES: dict[str, str] = {

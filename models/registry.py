@@ -12,7 +12,6 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
 # Natural keys: lowercase ASCII codes (sqlmodel's `regex=` is ignored under pydantic 2; `pattern` works).
 CODE_PATTERN = r"^[a-z0-9_\-]+$"
 

@@ -263,6 +263,17 @@ class MessageWorkflow:
     @reroute.validator
     def _validate_reroute(self, d: Reroute) -> None:
         self._check("reroute", d.actor)
+        if d.actor.role == "responsible":
+            # Reassignment within the body's own tree only: the message is held there, and stays there.
+            scope = set(d.actor.scope) | ({d.actor.body} if d.actor.body else set())
+            held = set(self._active_codes())
+            if not held or not held <= scope:
+                raise _reject("Перенаправить может только ответственное лицо органа, в который направлено "
+                              "сообщение; сообщения других органов перенаправляет куратор ЦУР.")
+            outside = sorted(set(d.bodies) - scope)
+            if outside:
+                raise _reject("Ответственное лицо перенаправляет только в пределах своего органа и "
+                              f"подведомственных организаций; вне их: {', '.join(outside)}.")
         if self._classification is None and d.classification is None:
             raise _reject("Сначала укажите тематику, территорию и категорию важности сообщения (п. 7).")
 

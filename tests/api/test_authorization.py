@@ -46,9 +46,9 @@ BODY_STAFF = {"accept", "return", "submit_draft", "published"}
 MATRIX = {
     "curator": ("ЦУР", READ | CURATOR),
     "exec_rkb": ("own body", READ | BODY_STAFF),
-    "resp_rkb": ("own body", READ | BODY_STAFF),
+    "resp_rkb": ("own body (may re-route within its tree)", READ | BODY_STAFF | {"reroute"}),
     "exec_minzdrav": ("parent body (executor sees only its own)", set()),
-    "resp_minzdrav": ("parent body (responsible reads its tree)", READ),
+    "resp_minzdrav": ("parent body (reads and re-routes within its tree)", READ | {"reroute"}),
     "exec_mintrans": ("other body", set()),
     "resp_mintrans": ("other body", set()),
     "leadership": ("reads everything", READ),

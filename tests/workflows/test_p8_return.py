@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from domain.messages import BodyStatus, MessageState, Reroute, ReturnToCurator
+from domain.messages import Actor, BodyStatus, Classification, MessageState, Reroute, ReturnToCurator
 from domain.sla import StepKey
 from tests.workflows.helpers import (
     CAL,
@@ -75,3 +75,33 @@ async def test_p8_return_needs_a_reason_and_rerouting_gets_a_fresh_routing_clock
     assert view.body("minzhkh").status == BodyStatus.assigned
     assert view.body("minstroy").status == BodyStatus.returned
     assert view.deadline(StepKey.return_window, "minzhkh").due == at(mon, 10, 30)
+
+
+async def test_p6_responsible_official_reroutes_within_its_own_tree_only(harness):
+    """A body's responsible official may reassign a message held by its body to a subordinate
+    organisation; a message of another body, or a target outside the tree, stays the curator's."""
+    from workflows.client import Rejected
+
+    mon = clean_week(await harness.now())
+    t0 = at(mon, 10)
+    await harness.goto(t0)
+    mine, joint = make_input(t0), make_input(t0)
+    for inp, bodies in ((mine, ("minzdrav",)), (joint, ("minzdrav", "mintrans"))):
+        await harness.start(inp)
+        await harness.update(inp.workflow_id, "classify", Classification(actor=CURATOR, **CLASSIFIED.model_dump()))
+        await harness.update(inp.workflow_id, "route", route_to(*bodies))
+    head = Actor(person_id=300, name="Зам. министра здравоохранения", role="responsible", body="minzdrav",
+                 scope=["minzdrav", "rkb", "rdkb"])
+
+    before = await harness.update_events(mine.workflow_id)
+    with pytest.raises(Rejected, match="вне их: mintrans"):
+        await harness.update(mine.workflow_id, "reroute", Reroute(actor=head, bodies=["mintrans"], reason="Не наше"))
+    with pytest.raises(Rejected, match="куратор ЦУР"):
+        await harness.update(joint.workflow_id, "reroute", Reroute(actor=head, bodies=["rkb"], reason="В РКБ"))
+    assert await harness.update_events(mine.workflow_id) == before
+
+    view = await harness.update(mine.workflow_id, "reroute",
+                                Reroute(actor=head, bodies=["rkb"], reason="Вопрос больницы: передаём в РКБ"))
+    assert view.state == MessageState.assigned
+    assert view.body("rkb").status == BodyStatus.assigned
+    assert view.body("minzdrav").status == BodyStatus.removed
