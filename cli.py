@@ -405,11 +405,11 @@ def run(
 
 
 def _seed_if_empty(settings: Settings) -> None:
-    from models.seed import seed as do_seed
     from sqlmodel import Session, select
 
     from models.db import get_engine
     from models.registry import Body
+    from models.seed import seed as do_seed
 
     engine = get_engine(settings.db_url)
     with Session(engine) as session:
