@@ -126,6 +126,7 @@ def require_roles(*roles: str) -> Callable[..., Principal]:
 
 require_admin = require_roles(Role.admin)
 require_curator = require_roles(Role.curator)
+require_intake = require_roles(Role.curator, Role.integration)
 
 
 # --- messages -------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ class Role(StrEnum):
     responsible = "responsible"
     leadership = "leadership"
     admin = "admin"
+    integration = "integration"  # a monitoring feed: may only take messages in (POST /messages)
 
 
 class BodyKind(StrEnum):

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from api import actions
-from api.auth import Principal, current_principal, list_scope, require_curator
+from api.auth import Principal, current_principal, list_scope, require_intake
 from api.deps import get_engine, get_session, get_temporal
 from api.errors import Forbidden, error_responses
 from api.intake import Intake
@@ -69,7 +69,7 @@ def get_intake(request: Request) -> Intake:
 async def intake_message(
     data: MessageIntake,
     response: Response,
-    principal: Principal = Depends(require_curator),
+    principal: Principal = Depends(require_intake),
     intake: Intake = Depends(get_intake),
     client: Client = Depends(get_temporal),
     engine: Engine = Depends(get_engine),
@@ -77,7 +77,9 @@ async def intake_message(
     workflow_id, created = await intake.submit(client, data)
     if not created:
         response.status_code = status.HTTP_200_OK
-    return await actions.detail(client, engine, principal, workflow_id, query_timeout=actions.INTAKE_QUERY_TIMEOUT)
+    # Whoever took the message in sees what it submitted (a monitoring feed reads nothing else).
+    return await actions.detail(client, engine, principal, workflow_id, query_timeout=actions.INTAKE_QUERY_TIMEOUT,
+                                check_read=False)
 
 
 @router.get("", response_model=MessagePage, summary="Список сообщений (модель чтения)",

@@ -122,6 +122,7 @@ PEOPLE = {
     "leadership": ("Тедеев Аслан Батразович", ["leadership"], None),
     "admin": ("Плиев Руслан Эдуардович", ["admin"], "tsur"),
     "revoked": ("Уволенный Куратор", ["curator"], "tsur"),
+    "feed": ("Лента мониторинга «Инцидент Менеджмент»", ["integration"], None),
 }
 
 
