@@ -14,6 +14,10 @@ from sqlmodel import Session, create_engine
 _engines: dict[str, Engine] = {}
 
 
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def make_engine(url: str) -> Engine:
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
@@ -33,6 +37,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            # SQLite's lower() folds ASCII only; ILIKE compiles to lower(x) LIKE lower(y), so Cyrillic
+            # text search needs Python's Unicode-aware lower (PostgreSQL does this natively).
+            dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     return engine
 

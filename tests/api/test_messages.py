@@ -218,6 +218,8 @@ async def test_list_filters_sort_and_pages(http, world, worker, db):
     assert [m["workflow_id"] for m in newest["items"]][:3] == [c, b, a]
     assert (await http.get(V1, headers=curator, params={"network": "ok"})).json()["items"][0]["workflow_id"] == c
     assert [m["workflow_id"] for m in (await http.get(V1, headers=curator, params={"q": "приёмном"})).json()["items"]] == [b]
+    # Case-insensitive for Cyrillic on both backends ("ОЧЕРЕДЬ" finds "Очередь").
+    assert [m["workflow_id"] for m in (await http.get(V1, headers=curator, params={"q": "ОЧЕРЕДЬ"})).json()["items"]] == [b]
     by_body = (await http.get(V1, headers=curator, params={"body": "rkb"})).json()
     assert [m["workflow_id"] for m in by_body["items"]] == [b]
     page = (await http.get(V1, headers=curator, params={"per_page": 2, "page": 2, "sort": "newest"})).json()
