@@ -25,6 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.auth import Principal, authorize, ensure_read
 from api.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
 from api.queries import item, message_row, routed_bodies
+from api.registry_check import check_decision
 from api.schemas import MessageDetail
 from domain.messages import (
     Acceptance,
@@ -220,6 +221,7 @@ async def act(client: Client, engine: Engine, principal: Principal, workflow_id:
         if action == "confirm_published" and found.body != principal.body_code:
             raise Conflict(f"Проект {found.id} публикует орган {found.body}", code="rejected")
     decision = _decision(action, data)
+    await check_decision(engine, action, data)
     try:
         return await asyncio.wait_for(
             message_update(client, workflow_id, action, decision, update_id=update_id), UPDATE_TIMEOUT)

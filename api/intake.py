@@ -26,6 +26,7 @@ from temporalio.client import Client
 
 from api.errors import Forbidden, ServiceUnavailable, Unprocessable
 from api.queries import message_row, repeat_link
+from api.registry_check import check_classification
 from api.schemas import MessageIntake
 from api.temporal import TemporalGateway
 from domain.messages import MessageInput, Source
@@ -96,6 +97,7 @@ class Intake:
                 raise Unprocessable("Время выявления не может быть раньше времени публикации",
                                     code="validation_error")
         self.check_covered(detected, stated=data.detected_at is not None)
+        check_classification(self.engine, data.classification.model_dump() if data.classification else None)
         repeat = None
         if data.repeat_of is not None:
             with Session(self.engine) as session:

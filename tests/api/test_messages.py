@@ -273,3 +273,27 @@ async def test_temporal_unreachable_is_503_never_500(api_settings, world):
                                       "code": "temporal_unavailable"}
             listed = await client.get(V1, headers=curator)  # lists come from the database: still served
             assert listed.status_code == 200
+
+
+async def test_codes_outside_the_registry_are_422_and_change_nothing(http, world, worker):
+    """A route to a body nobody works in would lose the message: topic, location and bodies must exist."""
+    curator = world.auth("curator")
+    wid = await _intake(http, world)
+    cases = [
+        ("/classify", {"topic": "nonexistent", "location": "vladikavkaz"}, "тема «nonexistent»"),
+        ("/classify", {"topic": "clinics", "location": "mars"}, "территория «mars»"),
+        ("/route", {"bodies": ["nobody"], "classification": {"topic": "clinics", "location": "vladikavkaz"}},
+         "орган «nobody»"),
+    ]
+    for path, body, needle in cases:
+        res = await http.post(f"{V1}/{wid}{path}", headers=curator, json=body)
+        assert res.status_code == 422, res.text
+        assert res.json()["code"] == "unknown_code" and needle in res.json()["detail"]
+    res = await http.post(V1, headers=curator, json=message_payload(
+        classification={"topic": "nope", "location": "vladikavkaz"}))
+    assert res.status_code == 422 and "тема «nope»" in res.json()["detail"]
+    view = (await http.get(f"{V1}/{wid}", headers=curator)).json()["view"]
+    assert view["state"] == "new" and view["classification"] is None
+    # A topic group is a valid classification too (P7: "topic or topic group").
+    res = await http.post(f"{V1}/{wid}/classify", headers=curator, json={"topic": "health", "location": "vladikavkaz"})
+    assert res.status_code == 200, res.text
