@@ -28,21 +28,14 @@ from pathlib import Path
 
 import holidays
 
+from domain.worktime import FIXED_HOLIDAYS
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "config" / "calendar"
 YEARS = range(2023, 2028)
 
 #: Non-working public holidays, Labour Code art. 112 (the days whose eve is shortened, art. 95).
-ART_112: dict[tuple[int, int], str] = {
-    **{(1, d): "Новогодние каникулы" for d in (1, 2, 3, 4, 5, 6, 8)},
-    (1, 7): "Рождество Христово",
-    (2, 23): "День защитника Отечества",
-    (3, 8): "Международный женский день",
-    (5, 1): "Праздник Весны и Труда",
-    (5, 9): "День Победы",
-    (6, 12): "День России",
-    (11, 4): "День народного единства",
-}
+ART_112 = FIXED_HOLIDAYS
 
 REGIONAL_NAME = "Джеоргуыба (региональный)"
 
