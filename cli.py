@@ -7,6 +7,7 @@ or arguments.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import os
@@ -224,10 +225,8 @@ def _port_free(host: str, port: int) -> bool:
 
 def _die_with_parent() -> None:
     # Linux: the child gets SIGTERM if `otklik run` itself dies (even by SIGKILL): no orphans.
-    try:
+    with contextlib.suppress(OSError):  # not glibc: no parent-death signal, stop_all still cleans up
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def _temporal_binary() -> str:
@@ -285,11 +284,9 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> str | None:
     while time.monotonic() < deadline_at:
         if proc.poll() is not None:
             return f"процесс завершился с кодом {proc.returncode}"
-        try:
+        with contextlib.suppress(httpx.HTTPError):  # not listening yet
             if httpx.get(url, timeout=1).status_code == 200:
                 return None
-        except httpx.HTTPError:
-            pass
         time.sleep(0.2)
     return f"{url} не ответил за {timeout:.0f} с"
 

@@ -180,7 +180,7 @@ class TopicGroupPatch(Strict, SQLModel):
 
 
 class TopicGroupOut(TopicGroupPublic):
-    pass
+    """Группа тем."""
 
 
 class TopicIn(Strict, TopicCreate):
@@ -213,7 +213,7 @@ class LocationPatch(Strict, LocationUpdate):
 
 
 class LocationOut(LocationPublic):
-    pass
+    """Территория."""
 
 
 # --- routing ----------------------------------------------------------------------------------------
@@ -271,7 +271,7 @@ WORKFLOW_ID_PATTERN = r"^msg-[a-z]+-[A-Za-z0-9_.:~\-]+$"
 
 
 class AuthorIn(Strict, Author):
-    pass
+    """Автор сообщения в соцсети."""
 
 
 class AttachmentIn(Strict, Attachment):
@@ -379,7 +379,7 @@ class EventItem(BaseModel):
 
 
 class StrictModel(Strict, BaseModel):
-    pass
+    """Тело действия: неизвестные поля отклоняются."""
 
 
 def _action_model(decision: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
