@@ -693,6 +693,16 @@ class MessageWorkflow:
             return
         d.status = DeadlineStatus.closed
         d.closed_at = at
+        recorded = self._breach_of(d)
+        if (recorded is not None and at <= d.due and at < recorded.recorded_at
+                and workflow.patched("done-before-due-withdraws-breach")):
+            # The timer recorded the breach, but the step was done by its due: a publication confirmed
+            # after the due with its real (earlier) time. The step is met; the breach is withdrawn.
+            d.breached = False
+            self._breaches.remove(recorded)
+            self._event("breach_withdrawn", None,
+                        f"Срок «{d.title}» соблюдён: шаг выполнен {self._fmt(at)}, до срока {self._fmt(d.due)}; "
+                        "отметка о нарушении снята", {"deadline_id": d.id, "at": at.isoformat()}, body=d.body)
         d.met = (at <= d.due and not d.breached) or (d.window and not used_right)
         d.used_minutes = _minutes(self._cal.between(d.opened_at, at))
         if not d.met:

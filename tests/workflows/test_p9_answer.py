@@ -192,3 +192,26 @@ async def test_p9_publication_thirty_minutes_after_approval(harness):
     assert view.state == MessageState.approved
     view = await harness.update(late.workflow_id, "confirm_published", published(BODY))
     assert view.outcome == Outcome.answered and view.deadline(StepKey.publication, BODY).met is False
+
+
+async def test_p9_publication_confirmed_late_with_an_in_time_published_at_is_met(harness):
+    """The executor published before the due and confirmed a few minutes after it, giving the real time:
+    the clock closes at the publication, so it is met — not a breach with a negative overrun."""
+    mon = clean_week(await harness.now())
+    t0 = at(mon, 9)
+    (inp, _) = await _two_accepted(harness, t0)
+    wid = inp.workflow_id
+    await harness.update(wid, "submit_draft", draft(BODY))
+    await harness.goto(at(mon, 12, 45))
+    await harness.update(wid, "approve", approval())
+    due = CAL.add(at(mon, 12, 45), 30 * MIN)  # 14:15
+    await harness.goto(CAL.add(due, 10 * MIN))
+    await harness.eventually(wid, lambda v: v.deadline(StepKey.publication, BODY).breached, "timer breach")
+
+    view = await harness.update(wid, "confirm_published", published(BODY, at=CAL.subtract(due, 5 * MIN)))
+    assert view.outcome == Outcome.answered
+    publication = view.deadline(StepKey.publication, BODY)
+    assert publication.met is True and not publication.breached
+    assert all(b.step != StepKey.publication for b in view.breaches)
+    assert all(b.overrun_minutes >= 0 for b in view.breaches)
+    assert view.deadline(StepKey.answer).met is True
