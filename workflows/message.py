@@ -333,6 +333,12 @@ class MessageWorkflow:
         body = self._body(r.actor.body)
         body.status = BodyStatus.returned
         body.return_reason = r.reason
+        if self._find_open(StepKey.return_window, body.code) is None:
+            # Accepted (or sent its part) first, returns now: the 30 minutes still run from receipt (P8).
+            window = next((d for d in reversed(self._deadlines) if d.step == StepKey.return_window
+                           and d.body == body.code and d.status == DeadlineStatus.closed), None)
+            if window is not None and now > window.due and workflow.patched("late-return-after-accept"):
+                window.status = DeadlineStatus.open
         self._close(StepKey.return_window, now, body=body.code)
         for dl in self._open_deadlines():
             if dl.body == body.code:

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from domain.messages import Actor, BodyStatus, Classification, MessageState, Reroute, ReturnToCurator
+from domain.messages import (
+    Acceptance,
+    Actor,
+    BodyStatus,
+    Classification,
+    MessageState,
+    Reroute,
+    ReturnToCurator,
+)
 from domain.sla import StepKey
 from tests.workflows.helpers import (
     CAL,
@@ -105,3 +113,30 @@ async def test_p6_responsible_official_reroutes_within_its_own_tree_only(harness
     assert view.state == MessageState.assigned
     assert view.body("rkb").status == BodyStatus.assigned
     assert view.body("minzdrav").status == BodyStatus.removed
+
+
+async def test_p8_return_after_accepting_is_late_past_thirty_minutes_too(harness):
+    """Accepting first does not move the P8 limit: a return 2 hours after receipt is a late return."""
+    mon = clean_week(await harness.now())
+    t0 = at(mon, 9)
+    await harness.goto(t0)
+    early, late = make_input(t0), make_input(t0)
+    for inp in (early, late):
+        await harness.start(inp)
+        await harness.update(inp.workflow_id, "route", route_to("minstroy"))
+    await harness.goto(at(mon, 9, 5))
+    for inp in (early, late):
+        view = await harness.update(inp.workflow_id, "accept", Acceptance(actor=executor("minstroy")))
+    assert view.deadline(StepKey.return_window, "minstroy").met is True  # accepted: the right is not used
+    reason = ReturnToCurator(actor=executor("minstroy"), reason="Разобрались: это вопрос МУП, не министерства")
+
+    await harness.goto(at(mon, 9, 20))
+    view = await harness.update(early.workflow_id, "return_to_curator", reason)
+    assert view.deadline(StepKey.return_window, "minstroy").met is True and not view.breaches
+
+    await harness.goto(at(mon, 11))
+    view = await harness.update(late.workflow_id, "return_to_curator", reason)
+    assert view.state == MessageState.returned
+    window = view.deadline(StepKey.return_window, "minstroy")
+    assert window.met is False and window.breached and window.overrun_minutes == 90
+    assert [b.step for b in view.breaches] == [StepKey.return_window]
