@@ -297,6 +297,12 @@ class MessageWorkflow:
             due = self._policy.due(self._cal, StepKey.intermediate, now, anchor=answer.due)
             if due > now:
                 self._open(StepKey.intermediate, now, body=d.bodies[0], due=due)
+            return
+        # The answer clock is closed while the message is open: an intermediate answer is out (P10). The
+        # body it goes to now owes the final answer by the date the author was given.
+        p10 = next((dl for dl in reversed(self._deadlines) if dl.step == StepKey.final_after_intermediate), None)
+        if p10 is not None and workflow.patched("p10-clock-follows-reroute"):
+            self._open(StepKey.final_after_intermediate, now, body=d.bodies[0], due=p10.due)
 
     def _receive(self, body: BodyView, now: datetime) -> None:
         """A body receives the message: its return window (P8) and, in a joint answer, its part (P11)."""
@@ -550,6 +556,9 @@ class MessageWorkflow:
                 b.status = BodyStatus.accepted
             due = (self._cal.add_working_days(self._day_before(promised), 1) if promised is not None
                    else self._policy.due(self._cal, StepKey.final_after_intermediate, at))
+            for dl in self._open_deadlines():  # a re-routed body's P10 clock: the new intermediate answer sets it
+                if dl.step == StepKey.final_after_intermediate:
+                    self._cancel(dl, at)
             self._open(StepKey.final_after_intermediate, at, body=body.code, due=due)
             return self._view()
         self._answer_url = p.url
@@ -855,6 +864,10 @@ class MessageWorkflow:
         answer = self._find_open(StepKey.answer)
         if answer is not None:
             hints.append(f"ответ должен быть опубликован до {self._fmt(answer.due)} (п. 9)")
+        final = self._find_open(StepKey.final_after_intermediate, code)
+        if final is not None:
+            hints.append(f"промежуточный ответ уже дан: окончательный ответ направьте на согласование до "
+                         f"{self._fmt(final.due)} (п. 10)")
         window = self._find_open(StepKey.return_window, code)
         if window is not None:
             hints.append(f"если вопрос не в компетенции органа — верните его куратору до {self._fmt(window.due)} (п. 8)")

@@ -17,6 +17,7 @@ from tests.workflows.helpers import (
     executor,
     export_history,
     make_input,
+    outbox,
     published,
     route_to,
 )
@@ -72,3 +73,34 @@ async def test_p10_promised_date_moves_the_final_deadline(harness):
     assert view.deadline(StepKey.final_after_intermediate, BODY).due == at(mon + 9 * DAY, 18)
     view = await harness.update(inp.workflow_id, "submit_draft", draft(BODY, DraftKind.final))
     assert view.state == MessageState.on_review
+
+
+async def test_p10_rerouted_after_intermediate_the_new_body_owes_the_final_by_the_same_date(harness):
+    """The curator finds at review of the final draft that another body must answer: the author still
+    waits for the final answer promised by P10, so the new body gets that clock — not none at all."""
+    from domain.messages import Reroute
+    from tests.workflows.helpers import CLASSIFIED, CURATOR
+
+    mon = clean_week(await harness.now())
+    t0 = at(mon, 10)
+    await harness.goto(t0)
+    inp = make_input(t0)
+    wid = inp.workflow_id
+    view = await _intermediate_published(harness, inp)
+    p10 = view.deadline(StepKey.final_after_intermediate, BODY).due
+    assert p10 == at(mon + 2 * DAY, 18)
+    await harness.goto(at(mon + DAY, 11))
+    await harness.update(wid, "submit_draft", draft(BODY, text="Ремонт завершён."))
+    view = await harness.update(wid, "reroute", Reroute(
+        actor=CURATOR, bodies=["minstroy"], reason="Ремонт сетей ведёт Минстрой", classification=CLASSIFIED))
+    assert view.state == MessageState.assigned
+    final = view.deadline(StepKey.final_after_intermediate, "minstroy")
+    assert final.status == "open" and final.due == p10
+    assert view.next_deadline == p10
+
+    await harness.goto(CAL.add(p10, MIN))
+    view = await harness.eventually(
+        wid, lambda v: v.deadline(StepKey.final_after_intermediate, "minstroy").breached, "P10 breach after reroute")
+    assert [b.body for b in view.breaches] == ["minstroy"]
+    texts = [n.text for n in outbox(harness.engine, wid) if n.body == "minstroy" and n.audience == "body_executors"]
+    assert any("окончательный ответ" in t and p10.strftime("%H:%M %d.%m.%Y") in t for t in texts)
