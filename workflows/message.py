@@ -94,7 +94,7 @@ with workflow.unsafe.imports_passed_through():
         StepSummary,
         check_action,
     )
-    from domain.sla import SlaPolicy, StepKey
+    from domain.sla import AUDIENCES, SlaPolicy, StepKey
     from domain.worktime import WorkCalendar
     from workflows import search_attributes as sa
 
@@ -764,7 +764,8 @@ class MessageWorkflow:
 
     def _escalate(self, d: DeadlineView, rung: int, audiences: list[str]) -> None:
         d.escalated_to = [*d.escalated_to, *[a for a in audiences if a not in d.escalated_to]]
-        self._event("escalation", None, f"Эскалация ({rung + 1}-я ступень): {d.title} — {', '.join(audiences)}",
+        self._event("escalation", None, f"Эскалация ({rung + 1}-я ступень): {d.title} — "
+                    f"{', '.join(AUDIENCES.get(a, a) for a in audiences)}",
                     {"deadline_id": d.id, "rung": rung, "audiences": audiences}, body=d.body)
         text = (f"Нарушен срок «{d.title}» (п. {d.rule.lstrip('PA')} Положения): срок истёк {self._fmt(d.due)}. "
                 f"Сообщение: {self._inp.url}. Состояние: {STATE_TITLES[self._state]}.")

@@ -75,3 +75,24 @@ async def test_p7_routing_clock_crosses_the_weekend(harness):
     await harness.goto(CAL.add(due, MIN))  # Monday 10:01
     view = await harness.eventually(late.workflow_id, lambda v: bool(v.breaches), "breach on Monday")
     assert view.breaches[0].step == StepKey.routing
+
+
+async def test_p7_escalation_names_who_was_notified_in_russian(harness):
+    """The message's log reads «дежурный ЦУР», not the policy's code ``tsur_duty``."""
+    from sqlalchemy import select
+
+    from models.readmodel import MessageEvent
+
+    mon = clean_week(await harness.now())
+    t0 = at(mon, 10)
+    await harness.goto(t0)
+    inp = make_input(t0)
+    await harness.start(inp)
+    await harness.goto(CAL.add(CAL.add(t0, 2 * H), MIN))
+    await harness.eventually(inp.workflow_id, lambda v: bool(v.breaches), "breach")
+    await harness.settled(inp.workflow_id)
+    table = MessageEvent.__table__
+    with harness.engine.connect() as conn:
+        texts = list(conn.scalars(select(table.c.text).where(table.c.workflow_id == inp.workflow_id,
+                                                              table.c.kind == "escalation")))
+    assert texts and all("дежурный ЦУР" in t and "tsur_duty" not in t for t in texts)
