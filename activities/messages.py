@@ -43,6 +43,7 @@ from models.readmodel import Deadline, Draft, Message, MessageBody, MessageEvent
 from models.registry import Body, SocialAccount, utcnow
 
 MSK = ZoneInfo("Europe/Moscow")
+ATTACHMENT_KIND_TITLES = {"photo": "фото", "video": "видео", "document": "документ", "link": "ссылка"}
 
 
 def _table(model: Any) -> Table:
@@ -113,7 +114,7 @@ def render_police_notice(req: PoliceNoticeRequest, number: str, sha256: str) -> 
         f"«{m.text}»",
     ]
     if m.attachments:
-        lines += ["", "Вложения:"] + [f"  {i}. {a.kind}: {a.url}" + (f" ({a.title})" if a.title else "")
+        lines += ["", "Вложения:"] + [f"  {i}. {ATTACHMENT_KIND_TITLES.get(a.kind, a.kind)}: {a.url}" + (f" ({a.title})" if a.title else "")
                                       for i, a in enumerate(m.attachments, 1)]
     lines += [
         "",

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from domain.messages import (
     Acceptance,
+    Attachment,
     DraftKind,
     IllegalFlag,
     MessageState,
@@ -95,6 +96,8 @@ async def _assert_rejected_illegal(harness, inp, handle):
     for part in (inp.text, inp.url, inp.author.name, FLAG.agency, CURATOR.name, notice.sha256, "УВЕДОМЛЕНИЕ",
                  "пунктом 14"):
         assert part in doc
+    if inp.attachments:  # the kind of each attachment in Russian, not the code
+        assert "1. фото: https://vk.com/photo-1_2 (Скриншот)" in doc and "photo:" not in doc
     assert any(n.audience == "tsur_head" and notice.number in n.text for n in outbox(harness.engine, inp.workflow_id))
     # never answered: nothing more can happen to it
     with pytest.raises(Rejected, match="завершена"):
@@ -104,7 +107,7 @@ async def _assert_rejected_illegal(harness, inp, handle):
 async def test_p14_illegal_from_new(harness):
     t0 = at(clean_week(await harness.now()), 10)
     await harness.goto(t0)
-    inp = make_input(t0)
+    inp = make_input(t0, attachments=[Attachment(kind="photo", url="https://vk.com/photo-1_2", title="Скриншот")])
     handle = await harness.start(inp)
     view = await harness.update(inp.workflow_id, "flag_illegal", FLAG)
     assert view.state == MessageState.rejected_illegal
