@@ -220,8 +220,10 @@ async def act(client: Client, engine: Engine, principal: Principal, workflow_id:
                                code="rejected")
         if action == "confirm_published" and found.body != principal.body_code:
             raise Conflict(f"Проект {found.id} публикует орган {found.body}", code="rejected")
+    names = await check_decision(engine, action, data)
+    if action in ("route", "reroute"):
+        data["body_names"] = names
     decision = _decision(action, data)
-    await check_decision(engine, action, data)
     try:
         return await asyncio.wait_for(
             message_update(client, workflow_id, action, decision, update_id=update_id), UPDATE_TIMEOUT)

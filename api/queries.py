@@ -12,6 +12,7 @@ from typing import Literal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from api.registry_check import body_names
 from api.schemas import EventItem, MessageItem, MessagePage
 from domain.messages import STATE_TITLES, ClassificationFields, MessageState, RepeatLink
 from models.readmodel import Message, MessageBody, MessageEvent
@@ -126,4 +127,5 @@ def repeat_link(session: Session, workflow_id: str) -> RepeatLink | None:
     if row.topic and row.location:
         classification = ClassificationFields(topic=row.topic, location=row.location,
                                               **({"importance": row.importance} if row.importance else {}))
-    return RepeatLink(workflow_id=workflow_id, bodies=list(bodies), classification=classification)
+    return RepeatLink(workflow_id=workflow_id, bodies=list(bodies), classification=classification,
+                      body_names=body_names(session, bodies))

@@ -15,6 +15,15 @@ from api.errors import Unprocessable
 from models.registry import Body, Location, Topic, TopicGroup
 
 
+def body_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """Registry names of active bodies for the texts people read: the short name, else the full one."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = session.exec(select(Body).where(Body.code.in_(wanted), Body.is_active)).all()  # type: ignore[attr-defined]
+    return {b.code: b.short_name or b.name for b in rows}
+
+
 def registry_problems(session: Session, *, topic: str | None = None, location: str | None = None,
                       bodies: Iterable[str] = ()) -> list[str]:
     problems: list[str] = []
@@ -25,22 +34,23 @@ def registry_problems(session: Session, *, topic: str | None = None, location: s
             problems.append(f"тема «{topic}» (нет ни темы, ни группы тем с таким кодом)")
     if location is not None and session.exec(select(Location.id).where(Location.code == location)).first() is None:
         problems.append(f"территория «{location}»")
-    wanted = sorted(set(bodies))
-    if wanted:
-        active = set(session.exec(select(Body.code).where(Body.code.in_(wanted), Body.is_active)).all())  # type: ignore[attr-defined]
-        problems += [f"орган «{code}» (нет в реестре или не действует)" for code in wanted if code not in active]
+    active = body_names(session, bodies)
+    problems += [f"орган «{code}» (нет в реестре или не действует)" for code in sorted(set(bodies))
+                 if code not in active]
     return problems
 
 
-def _check(engine: Engine, topic: str | None, location: str | None, bodies: list[str]) -> None:
+def _check(engine: Engine, topic: str | None, location: str | None, bodies: list[str]) -> dict[str, str]:
     with Session(engine) as session:
         problems = registry_problems(session, topic=topic, location=location, bodies=bodies)
+        names = body_names(session, bodies)
     if problems:
         raise Unprocessable("Нет в реестре: " + "; ".join(problems), code="unknown_code")
+    return names
 
 
-async def check_decision(engine: Engine, action: str, data: dict[str, Any]) -> None:
-    """422 unless every topic, location and body the decision names is in the registry."""
+async def check_decision(engine: Engine, action: str, data: dict[str, Any]) -> dict[str, str]:
+    """422 unless every topic, location and body the decision names is in the registry; the bodies' names."""
     classification = data if action == "classify" else data.get("classification")
     bodies = list(data.get("bodies") or [])
     if data.get("publishing_body"):
@@ -48,7 +58,8 @@ async def check_decision(engine: Engine, action: str, data: dict[str, Any]) -> N
     topic = classification.get("topic") if classification else None
     location = classification.get("location") if classification else None
     if topic or location or bodies:
-        await asyncio.to_thread(_check, engine, topic, location, bodies)
+        return await asyncio.to_thread(_check, engine, topic, location, bodies)
+    return {}
 
 
 def check_classification(engine: Engine, classification: dict[str, Any] | None) -> None:

@@ -145,6 +145,8 @@ class RepeatLink(BaseModel):
     workflow_id: str = Field(min_length=1, max_length=300)
     bodies: list[str] = Field(default_factory=list)
     classification: ClassificationFields | None = None
+    # Registry names of ``bodies`` for the texts people read (code → «Минздрав РСО-Алания»).
+    body_names: dict[str, str] = Field(default_factory=dict)
 
 
 class MessageInput(BaseModel):
@@ -235,6 +237,8 @@ class RouteDecision(Decision):
     publishing_body: str | None = None
     classification: ClassificationFields | None = None
     comment: str = Field(default="", max_length=2000)
+    # Registry names of the bodies, filled by the API, for the texts people read; codes stay the keys.
+    body_names: dict[str, str] = Field(default_factory=dict, max_length=40)
 
     @model_validator(mode="after")
     def _consistent(self) -> RouteDecision:
@@ -434,7 +438,8 @@ ACTION_STATES: dict[str, frozenset[MessageState]] = {
     "return_draft": frozenset({MessageState.on_review}),
     "confirm_published": frozenset({MessageState.approved}),
     "flag_illegal": OPEN_STATES,
-    "dismiss": OPEN_STATES - {MessageState.approved},
+    # Also from ``approved``: the post may be deleted before the answer goes out (nothing left to answer).
+    "dismiss": OPEN_STATES,
     "mark_significant": OPEN_STATES,
     "reroute": frozenset({MessageState.returned, MessageState.assigned, MessageState.in_progress,
                           MessageState.collecting, MessageState.on_review, MessageState.rework}),

@@ -156,6 +156,7 @@ class MessageWorkflow:
         self._closed_at: datetime | None = None
         self._answer_url: str | None = None
         self._sa_last: dict[str, Any] = {}
+        self._body_names: dict[str, str] = dict(inp.repeat_of.body_names) if inp.repeat_of else {}
         self._dirty = True
 
         now = _now()
@@ -174,7 +175,7 @@ class MessageWorkflow:
                 self._assign(decision, now)
                 self._event("routed", SYSTEM_ACTOR,
                             f"Повторное сообщение (к {repeat.workflow_id}) направлено в: "
-                            f"{', '.join(repeat.bodies)} (п. 12)",
+                            f"{self._bn_list(repeat.bodies)} (п. 12)",
                             {"bodies": repeat.bodies, "repeat_of": repeat.workflow_id})
                 for code in self._active_codes():
                     self._notify_body(code, "Повторное сообщение для ответа",
@@ -279,6 +280,7 @@ class MessageWorkflow:
 
     def _assign(self, d: RouteDecision, now: datetime) -> None:
         """The route takes effect: one body → ``assigned``; several → ``collecting`` (P11)."""
+        self._body_names.update(d.body_names)
         self._route = RouteView(order=d.order, publisher=d.publisher, publishing_body=d.publishing_body,
                                 routed_at=now, routed_by=d.actor)
         self._bodies = [b for b in self._bodies if b.code not in d.bodies]
@@ -323,7 +325,7 @@ class MessageWorkflow:
         self._close(StepKey.return_window, now, body=body.code, used_right=False)
         if self._state == MessageState.assigned:
             self._state = MessageState.in_progress
-        self._event("accepted", a.actor, f"Принято в работу ({body.code})", {"comment": a.comment} if a.comment else {})
+        self._event("accepted", a.actor, f"Принято в работу ({self._bn(body.code)})", {"comment": a.comment} if a.comment else {})
         return self._view()
 
     @accept.validator
@@ -357,10 +359,10 @@ class MessageWorkflow:
             if self._route is not None and self._route.publishing_body == body.code:
                 self._route.publishing_body = remaining[0].code
             self._advance_joint(now)
-        self._event("returned", r.actor, f"Орган {body.code} вернул сообщение куратору: {r.reason} (п. 8)",
+        self._event("returned", r.actor, f"Орган «{self._bn(body.code)}» вернул сообщение куратору: {r.reason} (п. 8)",
                     {"reason": r.reason})
         self._notify("tsur_curators", None, "Сообщение возвращено куратору",
-                     f"Орган {body.code} считает вопрос не своей компетенцией: {r.reason}. "
+                     f"Орган «{self._bn(body.code)}» считает вопрос не своей компетенцией: {r.reason}. "
                      f"Сообщение: {self._inp.url}")
         return self._view()
 
@@ -389,7 +391,7 @@ class MessageWorkflow:
             body.contributed_at = now
             self._close(StepKey.return_window, now, body=body.code, used_right=False)
             self._close(StepKey.contribution, now, body=body.code)
-            self._event("draft_submitted", s.actor, f"Орган {body.code} направил информацию для совместного "
+            self._event("draft_submitted", s.actor, f"Орган «{self._bn(body.code)}» направил информацию для совместного "
                         "ответа (п. 11)", {"draft_id": draft.id, "kind": s.kind.value})
             self._advance_joint(now)
             return self._view()
@@ -402,7 +404,7 @@ class MessageWorkflow:
                     f"Проект ({DRAFT_KIND_TITLES[s.kind]}, версия {version}) направлен на согласование",
                     {"draft_id": draft.id, "kind": s.kind.value, "version": version})
         self._notify("tsur_curators", None, "Проект ответа на согласование",
-                     f"Орган {body.code} направил {DRAFT_KIND_TITLES[s.kind]} на согласование: "
+                     f"Орган «{self._bn(body.code)}» направил {DRAFT_KIND_TITLES[s.kind]} на согласование: "
                      f"решение нужно до {self._fmt(review.due)} (п. 9). Сообщение: {self._inp.url}")
         return self._view()
 
@@ -523,7 +525,7 @@ class MessageWorkflow:
             if r.body is None:
                 raise _reject("Укажите орган, чью информацию нужно доработать.")
             if not any(d.status == DraftStatus.on_review and d.body == r.body for d in self._drafts):
-                raise _reject(f"От органа {r.body} нет информации на согласовании.")
+                raise _reject(f"От органа «{self._bn(r.body)}» нет информации на согласовании.")
 
     # ------------------------------------------------------------------ P9–P10: publication
 
@@ -768,7 +770,8 @@ class MessageWorkflow:
                     f"{', '.join(AUDIENCES.get(a, a) for a in audiences)}",
                     {"deadline_id": d.id, "rung": rung, "audiences": audiences}, body=d.body)
         text = (f"Нарушен срок «{d.title}» (п. {d.rule.lstrip('PA')} Положения): срок истёк {self._fmt(d.due)}. "
-                f"Сообщение: {self._inp.url}. Состояние: {STATE_TITLES[self._state]}.")
+                f"Сообщение: {self._inp.url}. Состояние: {STATE_TITLES[self._state]}."
+                + (f" Орган: «{self._bn(d.body)}»." if d.body else ""))
         subject = f"Нарушен срок: {d.title}"
         for audience in audiences:
             codes = ([d.body] if d.body else self._active_codes()) if audience.startswith("body_") else [None]
@@ -846,12 +849,20 @@ class MessageWorkflow:
     def _notify_body(self, code: str, subject: str, text: str) -> None:
         self._notify("body_executors", code, subject, text)
 
+    def _bn(self, code: str | None) -> str:
+        """A body's name for people (the registry's, as the API passed it), else its code."""
+        return self._body_names.get(code or "", code or "")
+
+    def _bn_list(self, codes: list[str]) -> str:
+        return ", ".join(f"«{self._bn(c)}»" for c in codes)
+
     def _route_text(self, d: RouteDecision) -> str:
         if len(d.bodies) == 1:
-            return f"Направлено в орган: {d.bodies[0]}"
+            return f"Направлено в орган: «{self._bn(d.bodies[0])}»"
         order = "параллельно" if d.order == RouteOrder.parallel else "последовательно"
-        pub = (f"публикует {d.publishing_body}" if d.publisher == Publisher.one else "каждый публикует свою часть")
-        return f"Совместный ответ органов {', '.join(d.bodies)} ({order}; {pub}) (п. 11)"
+        pub = (f"публикует «{self._bn(d.publishing_body)}»" if d.publisher == Publisher.one
+               else "каждый публикует свою часть")
+        return f"Совместный ответ органов {self._bn_list(d.bodies)} ({order}; {pub}) (п. 11)"
 
     def _route_data(self, d: RouteDecision) -> dict[str, Any]:
         return {"bodies": d.bodies, "order": d.order.value, "publisher": d.publisher.value,

@@ -91,6 +91,8 @@ async def test_happy_path_from_intake_to_published_answer(http, world, worker, d
     events = (await http.get(f"{V1}/{wid}/events", headers=curator)).json()
     accepted = next(e for e in events if e["kind"] == "accepted")
     assert accepted["actor_id"] == world.people["exec_minzdrav"] and accepted["actor_role"] == "executor"
+    routed = next(e for e in events if e["kind"] == "routed")
+    assert routed["text"] == "Направлено в орган: «Министерство здравоохранения РСО-Алания»"  # the registry's name
 
     listed = (await http.get(V1, headers=executor, params={"state": "answered"})).json()
     assert [m["workflow_id"] for m in listed["items"]] == [wid] and listed["total"] == 1

@@ -126,7 +126,7 @@ async def test_every_invalid_action_is_rejected_by_its_validator_and_history_is_
     await h.update(wid, "approve", approval())
     await refused("confirm_published", published("minfin"), "не в ваш орган")
     await refused("confirm_published", published(BODY, at=datetime(2020, 1, 1, tzinfo=UTC)), "раньше согласования")
-    await refused("dismiss", Dismissal(actor=CURATOR, reason="передумали"), "«согласовано")
+    await refused("dismiss", Dismissal(actor=executor(BODY), reason="не буду публиковать"), "куратор")
     await refused("reroute", Reroute(actor=CURATOR, bodies=["minfin"], reason="иначе"), "«согласовано")
 
     view = await h.update(wid, "confirm_published", published(BODY))
