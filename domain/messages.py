@@ -298,7 +298,8 @@ class DraftSubmission(Decision):
     @model_validator(mode="after")
     def _promised_only_for_intermediate(self) -> DraftSubmission:
         if self.promised_date is not None and self.kind not in (DraftKind.intermediate, DraftKind.clarification):
-            raise ValueError("срок окончательного ответа указывается только в промежуточном ответе")
+            raise ValueError("срок окончательного ответа указывается только в промежуточном ответе или в запросе "
+                             "уточнения у автора")
         return self
 
 
