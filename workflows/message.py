@@ -720,6 +720,8 @@ class MessageWorkflow:
             self._event("breach_withdrawn", None,
                         f"Срок «{d.title}» соблюдён: шаг выполнен {self._fmt(at)}, до срока {self._fmt(d.due)}; "
                         "отметка о нарушении снята", {"deadline_id": d.id, "at": at.isoformat()}, body=d.body)
+            if d.escalated_to and workflow.patched("withdrawn-breach-notice"):
+                self._notify_withdrawn(d, at)
         d.met = (at <= d.due and not d.breached) or (d.window and not used_right)
         d.used_minutes = _minutes(self._cal.between(d.opened_at, at))
         if not d.met:
@@ -779,6 +781,18 @@ class MessageWorkflow:
                 self._notify("tsur_duty", None, subject, text, key=f"esc:{d.id}:{rung}:{audience}:tsur_duty")
             for code in codes:
                 self._notify(audience, code, subject, text, key=f"esc:{d.id}:{rung}:{audience}:{code or '-'}")
+
+    def _notify_withdrawn(self, d: DeadlineView, at: datetime) -> None:
+        """Everyone the breach was escalated to learns that it was withdrawn (the step was done in time)."""
+        subject = f"Нарушение срока снято: {d.title}"
+        text = (f"Срок «{d.title}» соблюдён: шаг выполнен {self._fmt(at)}, до срока {self._fmt(d.due)}. "
+                f"Ранее направленное уведомление о нарушении снимается. Сообщение: {self._inp.url}."
+                + (f" Орган: «{self._bn(d.body)}»." if d.body else ""))
+        for audience in d.escalated_to:
+            to_body = audience.startswith("body_")
+            target, code = (audience, d.body) if not to_body or d.body else ("tsur_duty", None)
+            self._notify(target, code if to_body else None, subject, text,
+                         key=f"withdrawn:{d.id}:{target}:{code or '-'}")
 
     def _next_wake(self) -> datetime | None:
         """The earliest due not yet breached, or escalation rung not yet fired, of an open obligation."""

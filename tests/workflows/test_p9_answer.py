@@ -4,6 +4,8 @@ And the happy path, which must stay within 60 history events."""
 
 from __future__ import annotations
 
+import asyncio
+
 from domain.messages import (
     Acceptance,
     DraftKind,
@@ -215,3 +217,12 @@ async def test_p9_publication_confirmed_late_with_an_in_time_published_at_is_met
     assert all(b.step != StepKey.publication for b in view.breaches)
     assert all(b.overrun_minutes >= 0 for b in view.breaches)
     assert view.deadline(StepKey.answer).met is True
+    # Whoever was told of the breach is told it was withdrawn.
+    assert publication.escalated_to == ["body_responsible"]
+    for _ in range(100):
+        withdrawn = [n for n in outbox(harness.engine, wid) if n.subject.startswith("Нарушение срока снято")]
+        if withdrawn:
+            break
+        await asyncio.sleep(0.05)
+    assert [(n.audience, n.body) for n in withdrawn] == [("body_responsible", BODY)]
+    assert "соблюдён" in withdrawn[0].text
