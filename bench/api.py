@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -158,11 +159,9 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     while time.monotonic() < end:
         if proc.poll() is not None:
             raise RuntimeError(f"{url}: process exited with {proc.returncode}")
-        try:
+        with contextlib.suppress(httpx.HTTPError):  # not listening yet: poll again
             if httpx.get(url, timeout=1).status_code == 200:
                 return
-        except httpx.HTTPError:
-            pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer in {timeout:.0f} s")
 
