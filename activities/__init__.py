@@ -10,5 +10,6 @@ from sqlalchemy.engine import Engine
 def build_activities(engine: Engine) -> list[Any]:
     """Every activity callable, bound to the database engine (the Worker registers them all)."""
     from activities.messages import message_activities
+    from activities.publication import verify_publication
 
-    return [*message_activities(engine)]
+    return [*message_activities(engine), verify_publication]

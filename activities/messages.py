@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,19 +27,22 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
 from temporalio import activity
 
 from domain.messages import (
     ILLEGAL_GROUND_TITLES,
     NETWORK_TITLES,
     MessageProjection,
-    NotificationBatch,
     PoliceNoticeRequest,
     PoliceNoticeResult,
     PublishRequest,
     PublishResult,
+    TransitionOutputs,
 )
-from models.readmodel import Deadline, Draft, Message, MessageBody, MessageEvent, Notification, PoliceNotice
+from domain.notifications import NotificationEventBatch
+from models.outbox import record_events
+from models.readmodel import Deadline, Draft, Message, MessageBody, MessageEvent, PoliceNotice
 from models.registry import Body, SocialAccount, utcnow
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -93,7 +96,7 @@ def render_police_notice(req: PoliceNoticeRequest, number: str, sha256: str) -> 
         "От: Центр управления регионом Республики Северная Осетия-Алания",
         "",
         "В соответствии с пунктом 14 Положения о работе с сообщениями из открытых источников, "
-        "утверждённого постановлением Главы Республики Северная Осетия-Алания от 17 февраля 2023 г. № 40, "
+        "утверждённого Указом Главы Республики Северная Осетия-Алания от 17 февраля 2023 г. № 40, "
         "сообщаем о выявлении сообщения, содержащего признаки противоправного содержания. "
         "Сообщение не обрабатывается, ответ на него не даётся.",
         "",
@@ -143,23 +146,22 @@ class MessageActivities:
         await asyncio.to_thread(self._project, p)
 
     def _project(self, p: MessageProjection) -> None:
-        v = p.view
+        v = p.row
         wid = v.workflow_id
         now = utcnow()
         message = {
             "workflow_id": wid, "network": v.network.value, "external_id": v.external_id,
-            "post_id": p.post_id, "comment_id": p.comment_id, "url": v.url, "author_id": v.author.id,
+            "post_id": v.post_id, "comment_id": v.comment_id, "url": v.url, "author_id": v.author.id,
             "author_name": v.author.name, "author_url": v.author.profile_url, "text": v.text,
-            "source": v.source.value, "state": v.state.value, "topic": p.topic, "location": p.location,
-            "importance": p.importance.value if p.importance else None,
-            "bodies": [b.code for b in v.bodies if b.status not in ("removed", "returned")],
-            "route_order": v.route.order.value if v.route else None,
-            "publisher": v.route.publisher.value if v.route else None,
-            "publishing_body": v.route.publishing_body if v.route else None,
+            "source": v.source.value, "state": v.state.value, "topic": v.topic, "location": v.location,
+            "importance": v.importance.value if v.importance else None, "bodies": v.bodies,
+            "route_order": v.route_order.value if v.route_order else None,
+            "publisher": v.publisher.value if v.publisher else None, "publishing_body": v.publishing_body,
             "posted_at": v.posted_at, "detected_at": v.detected_at, "next_deadline": v.next_deadline,
-            "answer_due": v.answer_due, "breached": bool(v.breaches), "breaches_count": len(v.breaches),
-            "significant": v.significant, "repeat_of": v.repeat_of,
+            "answer_due": v.answer_due, "breached": v.breaches_count > 0, "breaches_count": v.breaches_count,
+            "held_by": v.held_by, "significant": v.significant, "repeat_of": v.repeat_of,
             "outcome": v.outcome.value if v.outcome else None, "outcome_reason": v.outcome_reason,
+            "dismissed_after_routing": v.dismissed_after_routing,
             "answer_url": v.answer_url, "closed_at": v.closed_at, "events_count": v.events_count,
             "created_at": now, "updated_at": now,
         }
@@ -167,7 +169,7 @@ class MessageActivities:
             "workflow_id": wid, "body": b.code, "status": b.status.value, "received_at": b.received_at,
             "accepted_at": b.accepted_at, "contributed_at": b.contributed_at, "published_at": b.published_at,
             "published_url": b.published_url, "return_reason": b.return_reason,
-        } for b in v.bodies]
+        } for b in p.bodies]
         events = [{
             "workflow_id": wid, "seq": e.seq, "at": e.at, "kind": e.kind, "state": e.state.value,
             "actor_id": e.actor.person_id if e.actor else None, "actor_name": e.actor.name if e.actor else None,
@@ -184,13 +186,17 @@ class MessageActivities:
             "reviewed_by_name": d.reviewed_by.name if d.reviewed_by else None,
             "return_reasons": [r.value for r in d.return_reasons], "return_comment": d.return_comment,
             "published_at": d.published_at, "published_url": d.published_url,
-        } for d in v.drafts]
+        } for d in p.drafts]
+        held = {b.deadline_id: b for b in p.breaches}
         deadlines = [{
             "workflow_id": wid, "deadline_id": d.id, "step": d.step.value, "title": d.title, "rule": d.rule,
-            "body": d.body, "window": d.window, "opened_at": d.opened_at, "due": d.due, "closed_at": d.closed_at,
-            "status": d.status.value, "met": d.met, "breached": d.breached, "used_minutes": d.used_minutes,
-            "overrun_minutes": d.overrun_minutes, "escalated_to": d.escalated_to,
-        } for d in v.deadlines]
+            "body": d.body, "window": d.window, "warning": d.warning, "warned": d.warned, "opened_at": d.opened_at,
+            "due": d.due, "closed_at": d.closed_at, "status": d.status.value, "met": d.met, "breached": d.breached,
+            "used_minutes": d.used_minutes, "overrun_minutes": d.overrun_minutes, "escalated_to": d.escalated_to,
+            "held_by": held[d.id].held_by if d.id in held and d.breached else None,
+            "cause": held[d.id].cause if d.id in held and d.breached else None,
+            "declared_at": held[d.id].declared_at if d.id in held and d.breached else None,
+        } for d in p.deadlines]
         msg = _table(Message)
         with self._engine.begin() as conn:
             stmt = _insert(conn, msg).values(message)
@@ -199,29 +205,33 @@ class MessageActivities:
             conn.execute(stmt.on_conflict_do_update(index_elements=["workflow_id"], set_=update,
                                                     where=msg.c.events_count <= stmt.excluded.events_count))
             _upsert(conn, _table(MessageBody), bodies, ["workflow_id", "body"])
-            _insert_ignore(conn, _table(MessageEvent), events, ["workflow_id", "seq"])
+            # Upsert: a transition written by a task that then failed is overwritten by the one that stood.
+            _upsert(conn, _table(MessageEvent), events, ["workflow_id", "seq"])
             _upsert(conn, _table(Draft), drafts, ["workflow_id", "draft_id"])
             _upsert(conn, _table(Deadline), deadlines, ["workflow_id", "deadline_id"])
 
     # ------------------------------------------------------------------ outbox
 
-    @activity.defn(name="notify")
-    async def notify(self, batch: NotificationBatch) -> int:
-        """Insert the notifications into the outbox; returns how many were new."""
-        return await asyncio.to_thread(self._notify, batch.notifications)
+    @activity.defn(name="write_outputs")
+    async def write_outputs(self, out: TransitionOutputs) -> int:
+        """One wake's writes: the projection, then the notification events; returns how many events were new."""
+        return await asyncio.to_thread(self._write_outputs, out)
 
-    def _notify(self, notifications: Iterable[Any]) -> int:
-        rows = [{
-            "key": n.key, "workflow_id": n.workflow_id, "audience": n.audience, "body": n.body,
-            "subject": n.subject, "text": n.text, "created_at": n.created_at,
-        } for n in notifications]
-        if not rows:
+    def _write_outputs(self, out: TransitionOutputs) -> int:
+        if out.projection is not None:
+            self._project(out.projection)
+        if not out.notifications:
             return 0
-        table = _table(Notification)
-        with self._engine.begin() as conn:
-            before = set(conn.scalars(select(table.c.key).where(table.c.key.in_([r["key"] for r in rows]))))
-            _insert_ignore(conn, table, rows, ["key"])
-        return len(rows) - len(before)
+        return self._record(NotificationEventBatch(events=out.notifications))
+
+    @activity.defn(name="notify_events")
+    async def notify_events(self, batch: NotificationEventBatch) -> int:
+        """Record the notification events in the outbox (by key); returns how many were new."""
+        return await asyncio.to_thread(self._record, batch)
+
+    def _record(self, batch: NotificationEventBatch) -> int:
+        with Session(self._engine) as session:
+            return len(record_events(session, batch.events))
 
     # ------------------------------------------------------------------ P14
 
@@ -276,4 +286,5 @@ class MessageActivities:
 
 def message_activities(engine: Engine) -> list[Any]:
     acts = MessageActivities(engine)
-    return [acts.project_message, acts.notify, acts.write_police_notice, acts.publish_answer]
+    return [acts.project_message, acts.write_outputs, acts.notify_events, acts.write_police_notice,
+            acts.publish_answer]

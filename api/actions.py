@@ -27,24 +27,8 @@ from api.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unproc
 from api.queries import item, message_row, routed_bodies
 from api.registry_check import check_decision
 from api.schemas import MessageDetail
-from domain.messages import (
-    Acceptance,
-    Approval,
-    BodyStatus,
-    Classification,
-    Dismissal,
-    DraftReturn,
-    DraftStatus,
-    DraftSubmission,
-    DraftView,
-    IllegalFlag,
-    MessageView,
-    PublicationConfirmation,
-    Reroute,
-    ReturnToCurator,
-    RouteDecision,
-    SignificanceMark,
-)
+from domain.actions import ACTIONS
+from domain.messages import ActionResult, BodyStatus, DraftStatus, DraftView, MessageView
 from workflows.client import MessageNotFound, message_update, message_view
 
 QUERY_TIMEOUT = 10.0  # seconds for the worker to answer the ``view`` query
@@ -52,20 +36,7 @@ INTAKE_QUERY_TIMEOUT = 3.0  # after a start the workflow already exists: a busy 
 UPDATE_TIMEOUT = 30.0  # seconds for an update to be accepted and applied
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
-DECISIONS: dict[str, type[BaseModel]] = {
-    "classify": Classification,
-    "route": RouteDecision,
-    "reroute": Reroute,
-    "accept": Acceptance,
-    "return_to_curator": ReturnToCurator,
-    "submit_draft": DraftSubmission,
-    "approve": Approval,
-    "return_draft": DraftReturn,
-    "confirm_published": PublicationConfirmation,
-    "flag_illegal": IllegalFlag,
-    "dismiss": Dismissal,
-    "mark_significant": SignificanceMark,
-}
+DECISIONS: dict[str, type[BaseModel]] = {name: a.decision for name, a in ACTIONS.items()}
 
 # Which draft status a /drafts/{n}/... action expects.
 DRAFT_STATUS = {
@@ -157,9 +128,9 @@ def _draft(view: MessageView, action: str, ref: str) -> DraftView:
     return found
 
 
-async def _earlier_outcome(client: Client, workflow_id: str, update_id: str) -> MessageView | None:
+async def _earlier_outcome(client: Client, workflow_id: str, update_id: str) -> ActionResult | None:
     """The result of an update already run with this id (a retried request), or None."""
-    handle = client.get_workflow_handle(workflow_id).get_update_handle(update_id, result_type=MessageView)
+    handle = client.get_workflow_handle(workflow_id).get_update_handle(update_id, result_type=ActionResult)
     try:
         return await asyncio.wait_for(handle.result(), QUERY_TIMEOUT)
     except RPCError as exc:
@@ -190,11 +161,6 @@ async def act(client: Client, engine: Engine, principal: Principal, workflow_id:
     if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         raise Unprocessable("Заголовок Idempotency-Key: 1–200 печатных символов ASCII без пробелов",
                             code="validation_error")
-    update_id = f"{action}:{draft or ''}:{idempotency_key}" if idempotency_key else None
-    if update_id is not None:
-        earlier = await _earlier_outcome(client, workflow_id, update_id)
-        if earlier is not None:
-            return earlier
     data = payload.model_dump(exclude_unset=False)
     targets = data.get("bodies") or () if action == "reroute" else ()
     view: MessageView | None = None
@@ -209,8 +175,14 @@ async def act(client: Client, engine: Engine, principal: Principal, workflow_id:
         view = await live_view(client, workflow_id)
         actor = authorize(principal, action, current_bodies(view), targets)
     data["actor"] = actor.model_dump()
+    # The key is the person's: authorised first, and scoped to who acts, so nobody replays another's action.
+    update_id = (f"{action}:{draft or ''}:{actor.person_id}:{actor.body or '-'}:{idempotency_key}"
+                 if idempotency_key else None)
+    if update_id is not None and await _earlier_outcome(client, workflow_id, update_id) is not None:
+        return await live_view(client, workflow_id)
     if draft is not None:
-        assert view is not None
+        if view is None:
+            view = await live_view(client, workflow_id)
         found = _draft(view, action, draft)
         if action == "return_draft":
             if data.get("body") is None:
@@ -221,13 +193,14 @@ async def act(client: Client, engine: Engine, principal: Principal, workflow_id:
         if action == "confirm_published" and found.body != principal.body_code:
             raise Conflict(f"Проект {found.id} публикует орган {found.body}", code="rejected")
     names = await check_decision(engine, action, data)
-    if action in ("route", "reroute"):
+    if action in ("route", "reroute", "change_publisher"):
         data["body_names"] = names
     decision = _decision(action, data)
     try:
-        return await asyncio.wait_for(
+        await asyncio.wait_for(
             message_update(client, workflow_id, action, decision, update_id=update_id), UPDATE_TIMEOUT)
     except TimeoutError:
         raise ServiceUnavailable("Temporal не подтвердил действие вовремя; повторите запрос с тем же "
                                  "Idempotency-Key — действие не выполнится дважды",
                                  code="update_timeout", headers={"Retry-After": "5"}) from None
+    return await live_view(client, workflow_id)

@@ -55,6 +55,8 @@ async def check_decision(engine: Engine, action: str, data: dict[str, Any]) -> d
     bodies = list(data.get("bodies") or [])
     if data.get("publishing_body"):
         bodies.append(data["publishing_body"])
+    if action == "change_publisher" and data.get("body"):
+        bodies.append(data["body"])
     topic = classification.get("topic") if classification else None
     location = classification.get("location") if classification else None
     if topic or location or bodies:

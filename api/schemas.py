@@ -34,7 +34,9 @@ from domain.messages import (
     DraftSubmission,
     IllegalFlag,
     MessageView,
+    NotProcessedMark,
     PublicationConfirmation,
+    PublisherChange,
     Reroute,
     ReturnToCurator,
     RouteDecision,
@@ -396,6 +398,9 @@ DraftIn = _action_model(DraftSubmission, "DraftIn", "Проект ответа (
 ApproveIn = _action_model(Approval, "ApproveIn", "Согласовать: требования п. 7 к ответу")
 DraftReturnIn = _action_model(DraftReturn, "DraftReturnIn", "Вернуть проект на доработку (п. 9)")
 PublishedIn = _action_model(PublicationConfirmation, "PublishedIn", "Ответ опубликован: ссылка и время (п. 9)")
-IllegalIn = _action_model(IllegalFlag, "IllegalIn", "Противоправное содержание (п. 14)")
+IllegalIn = _action_model(IllegalFlag, "IllegalIn", "Противоправное содержание: письменное уведомление (п. 14)")
+NotProcessedIn = _action_model(NotProcessedMark, "NotProcessedIn",
+                               "Не подлежит обработке и ответу: брань, оскорбления, угрозы (п. 14)")
+PublisherIn = _action_model(PublisherChange, "PublisherIn", "Поручить публикацию согласованного ответа другому органу")
 DismissIn = _action_model(Dismissal, "DismissIn", "Реакция не требуется")
 SignificantIn = _action_model(SignificanceMark, "SignificantIn", "Общественно значимое сообщение (п. 17)")

@@ -71,6 +71,9 @@ class NotificationKind(StrEnum):
     surge = "surge"                        # P17: increased social activity (urgent)
     surge_subsided = "surge_subsided"      # the surge has ended
     retired_body = "retired_body"          # open messages held by a retired body need re-routing
+    closed = "closed"                      # the curator closed a message a body held (dismissed, P14)
+    author_replied = "author_replied"      # the author answered in the thread
+    publication_failed = "publication_failed"  # automatic publication did not go through: publish by hand
     weekly_note = "weekly_note"            # P16
     rating = "rating"                      # A11, A13
 

@@ -14,18 +14,14 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from domain.notifications import AUDIENCE_TITLES
 from domain.worktime import WorkCalendar
 from domain.worktime_report import format_duration, parse_duration, plural
 
 SLA_PATH = Path(__file__).resolve().parent.parent / "config" / "sla.yaml"
 
 #: Who can be notified by an escalation rung.
-AUDIENCES: dict[str, str] = {
-    "body_responsible": "ответственное должностное лицо органа",
-    "tsur_duty": "дежурный ЦУР",
-    "tsur_head": "руководитель ЦУР",
-    "leadership": "руководство (Глава, Председатель Правительства, заместители)",
-}
+AUDIENCES: dict[str, str] = dict(AUDIENCE_TITLES)
 
 
 class SlaConfigError(ValueError):
@@ -47,6 +43,20 @@ class StepKey(StrEnum):
     publication = "publication"
     final_after_intermediate = "final_after_intermediate"
     contribution = "contribution"
+    composition = "composition"  # P11: the curator composes the joint answer from the parts
+    reroute_final = "reroute_final"  # P10: a body a message is re-routed to after the promised date passed
+
+
+class Holder(StrEnum):
+    """Whose step it is: whose ladder a breach walks (P15: ЦУР's delays never reach a body)."""
+
+    body = "body"
+    tsur = "tsur"
+    current = "current"  # whoever holds the message when the due passes (the 9-hour answer, P9)
+
+
+#: The holder value a breach records for ЦУР (otherwise a body code).
+TSUR = "tsur"
 
 
 class EscalationRung(BaseModel):
@@ -110,7 +120,12 @@ class SlaStep(BaseModel):
     duration: timedelta | None = None
     working_days: int | None = None  # exactly one of duration / working_days
     before: StepKey | None = None  # counts back from that step's deadline (intermediate = 4 wh before answer)
+    holder: Holder = Holder.body
+    # A warning, not an obligation: passing the due notifies ``escalation``'s first rung and is no breach
+    # (P9: the intermediate answer is sent only «если требуется более длительное время»).
+    warning: bool = False
     escalation: list[EscalationRung] = []
+    escalation_tsur: list[EscalationRung] = []  # holder: current — the ladder when ЦУР held the message
 
     @model_validator(mode="before")
     @classmethod
@@ -161,10 +176,19 @@ class SlaStep(BaseModel):
                 raise ValueError("before (отсчёт назад) задаётся в часах/минутах, не в рабочих днях")
         if self.before == self.key:
             raise ValueError("before не может ссылаться на сам шаг")
-        afters = [r.after for r in self.escalation]
-        if afters != sorted(afters) or len(set(afters)) != len(afters):
-            raise ValueError("escalation: ступени должны идти по возрастанию after, без повторов")
+        for ladder in (self.escalation, self.escalation_tsur):
+            afters = [r.after for r in ladder]
+            if afters != sorted(afters) or len(set(afters)) != len(afters):
+                raise ValueError("escalation: ступени должны идти по возрастанию after, без повторов")
+        if self.escalation_tsur and self.holder != Holder.current:
+            raise ValueError("escalation_tsur задаётся только для шага с holder: current")
         return self
+
+    def ladder(self, held_by: str | None) -> list[EscalationRung]:
+        """The escalation ladder of a breach held by ``held_by`` (a body code or ``TSUR``)."""
+        if self.holder == Holder.current and held_by == TSUR:
+            return self.escalation_tsur
+        return self.escalation
 
     @property
     def measure(self) -> str:
@@ -177,11 +201,35 @@ class SlaStep(BaseModel):
         return f"{format_duration(self.duration)} {kind} времени"
 
 
+class PolicyOptions(BaseModel):
+    """Settings of the process that are not deadlines of the Regulation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # P14 may still be decided on a closed message for this long (calendar time); then the workflow ends.
+    p14_after_close: timedelta = timedelta(days=30)
+    # P12: the same author on the same topic and location within this window is a likely repeat.
+    repeat_window: timedelta = timedelta(days=30)
+    # P12: route a likely repeat to the bodies that answered before without the curator (off: the curator routes).
+    repeat_auto_route: bool = False
+
+    @field_validator("p14_after_close", "repeat_window", mode="before")
+    @classmethod
+    def _parse(cls, v: Any) -> Any:
+        if isinstance(v, str) and not v.strip().startswith("P"):
+            text = v.strip()
+            if text.endswith("d") and text[:-1].isdigit():
+                return timedelta(days=int(text[:-1]))
+            return parse_duration(text)
+        return v
+
+
 class SlaPolicy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     version: str
     steps: dict[StepKey, SlaStep]
+    options: PolicyOptions = PolicyOptions()
 
     @field_validator("version", mode="before")
     @classmethod
@@ -230,7 +278,7 @@ class SlaPolicy(BaseModel):
         lines = _LineMap(root)
         if not isinstance(data, dict):
             raise SlaConfigError(f"{source}: ожидается словарь с полями version и steps")
-        extra = set(data) - {"version", "steps"}
+        extra = set(data) - {"version", "steps", "options"}
         if extra:
             k = sorted(extra)[0]
             raise SlaConfigError(
@@ -269,7 +317,12 @@ class SlaPolicy(BaseModel):
             except (ValidationError, ValueError) as e:
                 raise SlaConfigError(_explain(e, source, lines, name)) from None
         try:
-            return cls(version=data["version"], steps=steps)
+            options = PolicyOptions.model_validate(data.get("options") or {})
+        except ValidationError as e:
+            msgs = "; ".join(_clean(err["msg"]) for err in e.errors())
+            raise SlaConfigError(f"{source}, строка {lines.key(('options',))}: options: {msgs}") from None
+        try:
+            return cls(version=data["version"], steps=steps, options=options)
         except ValidationError as e:
             msgs = "; ".join(_clean(err["msg"]) for err in e.errors())
             raise SlaConfigError(f"{source}: {msgs}") from None
@@ -309,12 +362,12 @@ class SlaPolicy(BaseModel):
         return _calendar_shift(cal, start, s.duration)
 
     def escalations(
-        self, cal: WorkCalendar, key: StepKey | str, deadline: datetime
+        self, cal: WorkCalendar, key: StepKey | str, deadline: datetime, held_by: str | None = None
     ) -> list[tuple[datetime, EscalationRung]]:
         """When each rung of step ``key`` fires, given its (breached) deadline: at the breach itself for
-        ``after == 0``, else ``after`` of working time later."""
+        ``after == 0``, else ``after`` of working time later. ``held_by`` picks the holder's ladder."""
         out = []
-        for rung in self.step(key).escalation:
+        for rung in self.step(key).ladder(held_by):
             when = cal.add(deadline, rung.after) if rung.after else deadline.astimezone(cal.zone)
             out.append((when, rung))
         return out

@@ -293,6 +293,18 @@ class WorkCalendar:
     def snapshot(self) -> CalendarSnapshot:
         return self._snap
 
+    def for_years(self, first: int, last: int) -> WorkCalendar:
+        """Only the years ``first..last`` (what a message can need): a smaller snapshot for its input.
+        Years outside keep the fallback rule when the calendar has one."""
+        s = self._snap
+        keep = [y for y in s.years if first <= y <= last]
+
+        def within(days: dict[date, str]) -> dict[date, str]:
+            return {d: r for d, r in days.items() if first <= d.year <= last}
+
+        return WorkCalendar(_make_snapshot(s.schedule, keep, within(s.days_off), within(s.working_days),
+                                           within(s.short_days), s.fallback))
+
     def with_schedule(self, schedule: WorkdaySchedule) -> WorkCalendar:
         """The same days with another working day (a body's own hours)."""
         s = self._snap

@@ -2,7 +2,7 @@
 
 Written only by the idempotent projection activities (``activities/messages.py``): a message row
 upserted by ``workflow_id``, one event row per transition keyed by ``(workflow_id, seq)``, drafts and
-deadlines upserted by their ids inside the workflow, the notification outbox (unique ``key``) and the
+deadlines upserted by their ids inside the workflow, and the
 written notices to law enforcement (P14, one per message). Enumerations are plain strings.
 """
 
@@ -50,10 +50,12 @@ class Message(SQLModel, table=True):
     answer_due: datetime | None = None
     breached: bool = Field(default=False, index=True)
     breaches_count: int = 0
+    held_by: str | None = Field(default=None, max_length=40, index=True)  # a body code or "tsur" (P15)
     significant: bool = Field(default=False, index=True)
     repeat_of: str | None = Field(default=None, max_length=300, index=True)
     outcome: str | None = Field(default=None, max_length=30)
     outcome_reason: str | None = Field(default=None, sa_type=Text)
+    dismissed_after_routing: bool = False
     answer_url: str | None = Field(default=None, max_length=1000)
     closed_at: datetime | None = None
     events_count: int = 0
@@ -140,6 +142,8 @@ class Deadline(SQLModel, table=True):
     rule: str = Field(max_length=20)
     body: str | None = Field(default=None, max_length=40, index=True)
     window: bool = False
+    warning: bool = False
+    warned: bool = False
     opened_at: datetime
     due: datetime
     closed_at: datetime | None = None
@@ -149,24 +153,9 @@ class Deadline(SQLModel, table=True):
     used_minutes: int | None = None
     overrun_minutes: int | None = None
     escalated_to: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-
-
-class Notification(SQLModel, table=True):
-    """The outbox: delivery channels (mail, webhooks) pick rows with ``sent_at`` empty."""
-
-    __tablename__ = "notification"
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=200, unique=True, index=True)
-    workflow_id: str | None = Field(default=None, max_length=300, index=True)
-    audience: str = Field(max_length=40)
-    body: str | None = Field(default=None, max_length=40)
-    subject: str = Field(max_length=500)
-    text: str = Field(sa_type=Text)
-    created_at: datetime
-    sent_at: datetime | None = Field(default=None, index=True)
-    attempts: int = 0
-    last_error: str | None = Field(default=None, sa_type=Text)
+    held_by: str | None = Field(default=None, max_length=40, index=True)  # who held it when it slipped (P15)
+    cause: str | None = Field(default=None, max_length=40)
+    declared_at: datetime | None = None  # an unverified publication time an executor typed
 
 
 class PoliceNotice(SQLModel, table=True):

@@ -3,9 +3,10 @@
 * ``start_message`` — idempotent intake: the workflow id is the message key; a second start of a
   running message attaches to it (``USE_EXISTING``), a closed one is never started again
   (``REJECT_DUPLICATE``) — both return the existing handle with ``created=False``.
-* ``message_update`` — one human decision (a Workflow Update); a validator's refusal becomes
-  ``Rejected`` with the Russian reason (the API answers 409 with it). ``update_id`` is the
-  idempotency key: the same id twice returns the first outcome.
+* ``message_update`` — one human decision (a Workflow Update, named in ``domain.actions.ACTIONS``); it
+  returns a small ``ActionResult``; a validator's refusal becomes ``Rejected`` with the Russian reason (the
+  API answers 409 with it). ``update_id`` is the idempotency key: the same id twice returns the first
+  outcome. ``message_act`` is the update followed by the ``view`` query.
 * ``message_view`` — the ``view`` query (pass ``as_of=datetime.now(UTC)`` for remaining time up to now).
 """
 
@@ -19,15 +20,17 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.messages import MessageInput, MessageSummary, MessageView
+from domain.actions import ACTIONS
+from domain.messages import ActionResult, MessageInput, MessageSummary, MessageView
+from domain.worktime import WorkCalendar
+from workflows.message.texts import static_summary
 
 WORKFLOW_NAME = "MessageWorkflow"
 REJECTED = "Rejected"  # ApplicationError type raised by the update validators
 
-UPDATE_NAMES = frozenset({
-    "classify", "route", "accept", "return_to_curator", "submit_draft", "approve", "return_draft",
-    "confirm_published", "flag_illegal", "dismiss", "mark_significant", "reroute",
-})
+UPDATE_NAMES = frozenset(ACTIONS)
+# A message lives days, rarely weeks (P10 promises up to a year ahead): two calendar years cover it.
+CALENDAR_YEARS = 2
 
 
 class Rejected(Exception):
@@ -47,6 +50,9 @@ async def start_message(
 ) -> tuple[WorkflowHandle[Any, MessageSummary], bool]:
     """Start the message's workflow, or find the one already there. Returns (handle, created now)."""
     wid = inp.workflow_id
+    year = inp.detected_at.year
+    calendar = WorkCalendar.from_snapshot(inp.calendar).for_years(year, year + CALENDAR_YEARS - 1).snapshot()
+    inp = inp.model_copy(update={"calendar": calendar})
     try:
         handle = await client.start_workflow(
             WORKFLOW_NAME,
@@ -56,6 +62,7 @@ async def start_message(
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             result_type=MessageSummary,
+            static_summary=static_summary(inp),
         )
     except WorkflowAlreadyStartedError:  # closed, and its id may not be reused
         return client.get_workflow_handle(wid, result_type=MessageSummary), False
@@ -64,15 +71,24 @@ async def start_message(
     return handle, created
 
 
+async def message_act(
+    client: Client, workflow_id: str, name: str, arg: Any, *, update_id: str | None = None,
+    as_of: datetime | None = None,
+) -> MessageView:
+    """Run update ``name``, then read the view; ``Rejected`` when a validator refuses."""
+    await message_update(client, workflow_id, name, arg, update_id=update_id)
+    return await message_view(client, workflow_id, as_of=as_of)
+
+
 async def message_update(
     client: Client, workflow_id: str, name: str, arg: Any, *, update_id: str | None = None
-) -> MessageView:
-    """Run update ``name`` and return the view after it; ``Rejected`` when a validator refuses."""
+) -> ActionResult:
+    """Run update ``name``; its small result (state, version, what changed). ``Rejected`` when refused."""
     if name not in UPDATE_NAMES:
         raise ValueError(f"unknown update {name!r}")
     handle = client.get_workflow_handle(workflow_id)
     try:
-        return await handle.execute_update(name, arg, id=update_id, result_type=MessageView)
+        return await handle.execute_update(name, arg, id=update_id, result_type=ActionResult)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type == REJECTED:

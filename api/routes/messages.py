@@ -36,7 +36,9 @@ from api.schemas import (
     MessageDetail,
     MessageIntake,
     MessagePage,
+    NotProcessedIn,
     PublishedIn,
+    PublisherIn,
     RerouteIn,
     ReturnIn,
     RouteIn,
@@ -218,6 +220,19 @@ async def confirm_published(message_id: MessageId, draft: DraftRef, data: Publis
          "органы (куратор, п. 14)")
 async def flag_illegal(message_id: MessageId, data: IllegalIn, act: Acting = Depends(acting)) -> MessageView:  # type: ignore[valid-type]
     return await act(message_id, "flag_illegal", data)
+
+
+@_action("/{message_id}/not-processed", "Не подлежит обработке и ответу: нецензурные, оскорбительные выражения, "
+         "угрозы (куратор, п. 14); уведомление правоохранительных органов не требуется")
+async def mark_not_processed(message_id: MessageId, data: NotProcessedIn,  # type: ignore[valid-type]
+                             act: Acting = Depends(acting)) -> MessageView:
+    return await act(message_id, "mark_not_processed", data)
+
+
+@_action("/{message_id}/publisher", "Поручить публикацию согласованного ответа другому органу (куратор, п. 9)")
+async def change_publisher(message_id: MessageId, data: PublisherIn,  # type: ignore[valid-type]
+                           act: Acting = Depends(acting)) -> MessageView:
+    return await act(message_id, "change_publisher", data)
 
 
 @_action("/{message_id}/dismiss", "Закрыть: реакция не требуется (куратор)")

@@ -38,17 +38,21 @@ from domain.messages import (
     PublicationConfirmation,
     RouteDecision,
 )
+from domain.notifications import NotificationEvent
 from domain.sla import SlaPolicy
 from domain.worktime import DayKind, WorkCalendar
-from models.readmodel import Notification
+from models.outbox import NotificationEventRow
 from workflows import ALL_WORKFLOWS
-from workflows.client import message_update, message_view, start_message
+from workflows.client import message_act, message_view, start_message
 
 MSK = ZoneInfo("Europe/Moscow")
 MIN = timedelta(minutes=1)
 H = timedelta(hours=1)
 CAL = WorkCalendar.default(fallback=True)  # intake snapshots with the fallback: a message may outlive the data
 POLICY = SlaPolicy.default()
+# A message that ends soon after it closes (the P14 window of 3 s): for the dev server, which cannot skip time.
+QUICK_CLOSE = POLICY.model_copy(update={"options": POLICY.options.model_copy(
+    update={"p14_after_close": timedelta(seconds=3)})})
 TIMEOUT = 30  # seconds of real time for any single Temporal call in a test
 
 CURATOR = Actor(person_id=1, name="Куратор Дзагоева А. Б.", role="curator")
@@ -69,7 +73,7 @@ CLASSIFIED = ClassificationFields(topic="roads", location="vladikavkaz", importa
 
 def make_input(detected_at: datetime, *, external_id: str | None = None, search_attributes: bool = False,
                **kw: Any) -> MessageInput:
-    ext = external_id or f"wall-1_{uuid.uuid4().hex[:10]}"
+    ext = external_id or f"wall-1_1_reply{uuid.uuid4().int % 10**12}"
     data: dict[str, Any] = dict(
         network=Network.vk, external_id=ext, post_id=ext, url=f"https://vk.com/{ext}",
         author=Author(id="id777", name="Алан Цаголов", profile_url="https://vk.com/id777"),
@@ -102,10 +106,12 @@ def published(body: str, url: str = "https://vk.com/wall-1_1?reply=2", at: datet
     return PublicationConfirmation(actor=executor(body), url=url, published_at=at)
 
 
-def outbox(engine: Any, wid: str) -> list[Notification]:
+def outbox(engine: Any, wid: str) -> list[NotificationEvent]:
+    """The notification events the workflow recorded (kind, audience, body, data)."""
+    table = NotificationEventRow.__table__  # type: ignore[attr-defined]
     with engine.connect() as conn:
-        return [Notification(**dict(r._mapping)) for r in conn.execute(
-            select(Notification.__table__).where(Notification.__table__.c.workflow_id == wid))]
+        return [NotificationEventRow(**dict(r._mapping)).to_event() for r in conn.execute(
+            select(table).where(table.c.workflow_id == wid).order_by(table.c.id))]
 
 
 # --- calendar --------------------------------------------------------------------------------
@@ -186,8 +192,10 @@ class Harness:
         return handle
 
     async def update(self, wid: str, name: str, arg: Any, **kw: Any) -> MessageView:
+        """The update, then the view as of the server's time."""
         await self.settled(wid)
-        return await asyncio.wait_for(message_update(self.client, wid, name, arg, **kw), TIMEOUT)
+        as_of = await self.env.get_current_time()
+        return await asyncio.wait_for(message_act(self.client, wid, name, arg, as_of=as_of, **kw), TIMEOUT)
 
     async def view(self, wid: str) -> MessageView:
         """The view as of the server's current (skipped) time."""
@@ -209,8 +217,12 @@ class Harness:
         return len(history.events)
 
     async def result(self, handle: WorkflowHandle[Any, Any]) -> Any:
-        """The result of a workflow that is closing now. Awaiting ``result()`` of a running workflow would
-        let the time-skipping server race its clock (years in seconds), so wait until it is closed."""
+        """The result of a closed message's workflow: past the P14 window after closing (the policy's
+        ``p14_after_close``) it ends. Awaiting ``result()`` of a running workflow would let the time-skipping
+        server race its clock (years in seconds), so skip the window, then wait until it is closed."""
+        await self.settled(handle.id)
+        if self.env.supports_time_skipping:
+            await self.goto(await self.env.get_current_time() + POLICY.options.p14_after_close + MIN)
         for _ in range(200):
             desc = await asyncio.wait_for(handle.describe(), TIMEOUT)
             if desc.status != WorkflowExecutionStatus.RUNNING:

@@ -26,6 +26,7 @@ from tests.workflows.helpers import (
     CLASSIFIED,
     CURATOR,
     LEADER,
+    QUICK_CLOSE,
     approval,
     draft,
     executor,
@@ -51,7 +52,7 @@ async def _visible(client, query: str, wid: str) -> bool:
 
 async def test_search_attributes_upserted_on_every_transition(dev_harness):
     h = dev_harness
-    inp = make_input(datetime.now(UTC), search_attributes=True)
+    inp = make_input(datetime.now(UTC), search_attributes=True, policy=QUICK_CLOSE)
     wid = inp.workflow_id
     handle = await h.start(inp)
     q = f'WorkflowId = "{wid}"'
@@ -73,7 +74,7 @@ async def test_search_attributes_upserted_on_every_transition(dev_harness):
 
 async def test_every_invalid_action_is_rejected_by_its_validator_and_history_is_unchanged(dev_harness):
     h = dev_harness
-    inp = make_input(datetime.now(UTC))
+    inp = make_input(datetime.now(UTC), policy=QUICK_CLOSE)
     wid = inp.workflow_id
     await h.start(inp)
 
@@ -147,7 +148,7 @@ def _approve_by(actor):
 async def test_worker_stopped_mid_flow_and_a_new_worker_continues(dev_env, dev_harness):
     h = dev_harness
     task_queue = f"otklik-restart-{uuid.uuid4().hex[:8]}"
-    inp = make_input(datetime.now(UTC))
+    inp = make_input(datetime.now(UTC), policy=QUICK_CLOSE)
     wid = inp.workflow_id
     first = make_worker(dev_env.client, h.engine, task_queue)
     async with first:

@@ -102,5 +102,5 @@ async def test_p10_rerouted_after_intermediate_the_new_body_owes_the_final_by_th
     view = await harness.eventually(
         wid, lambda v: v.deadline(StepKey.final_after_intermediate, "minstroy").breached, "P10 breach after reroute")
     assert [b.body for b in view.breaches] == ["minstroy"]
-    texts = [n.text for n in outbox(harness.engine, wid) if n.body == "minstroy" and n.audience == "body_executors"]
-    assert any("окончательный ответ" in t and p10.strftime("%H:%M %d.%m.%Y") in t for t in texts)
+    notes = [n for n in outbox(harness.engine, wid) if n.body == "minstroy" and n.kind == "routed"]
+    assert any(n.data["final_due"] == p10.isoformat() for n in notes)

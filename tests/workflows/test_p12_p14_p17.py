@@ -41,7 +41,7 @@ from workflows.client import Rejected, message_update
 # --- P12 -------------------------------------------------------------------------------------
 
 
-async def test_p12_repeat_message_routed_to_the_body_that_answered_and_must_state_measures(harness):
+async def test_p12_repeat_is_linked_the_curator_routes_it_to_the_suggested_bodies_and_measures_are_required(harness):
     mon = clean_week(await harness.now())
     t0 = at(mon, 10)
     await harness.goto(t0)
@@ -56,14 +56,20 @@ async def test_p12_repeat_message_routed_to_the_body_that_answered_and_must_stat
     t1 = at(mon, 11)
     await harness.goto(t1)
     repeat = make_input(t1, text="Опять нет воды!", repeat_of=RepeatLink(
-        workflow_id=first.workflow_id, bodies=["minzhkh"], classification=CLASSIFIED))
+        workflow_id=first.workflow_id, bodies=["minzhkh", "rpvv"], classification=CLASSIFIED,
+        reason="same_author_topic"))
     await harness.start(repeat)
     view = await harness.view(repeat.workflow_id)
-    assert view.repeat_of == first.workflow_id
-    assert view.state == MessageState.assigned and [b.code for b in view.bodies] == ["minzhkh"]
-    assert view.deadline(StepKey.routing).met is True
+    # P12: «Куратор направляет» — linked and suggested (every body that answered), not routed by the system
+    assert view.repeat_of == first.workflow_id and view.repeat_reason == "same_author_topic"
+    assert view.state == MessageState.new and view.suggested_bodies == ["minzhkh", "rpvv"]
     assert view.answer_due == CAL.add(t1, 9 * H)  # the same clocks as P9
-    assert any(n.audience == "body_executors" and n.body == "minzhkh" for n in outbox(harness.engine, repeat.workflow_id))
+    notes = outbox(harness.engine, repeat.workflow_id)
+    assert [(n.kind, n.audience, n.data["suggested_bodies"]) for n in notes] == [
+        ("repeat", "tsur_curators", ["minzhkh", "rpvv"])]
+    view = await harness.update(repeat.workflow_id, "route", route_to("minzhkh"))
+    assert view.state == MessageState.assigned and view.deadline(StepKey.routing).met is True
+    assert any(n.kind == "repeat" and n.body == "minzhkh" for n in outbox(harness.engine, repeat.workflow_id))
 
     await harness.update(repeat.workflow_id, "accept", Acceptance(actor=executor("minzhkh")))
     before = await harness.update_events(repeat.workflow_id)
@@ -98,7 +104,10 @@ async def _assert_rejected_illegal(harness, inp, handle):
         assert part in doc
     if inp.attachments:  # the kind of each attachment in Russian, not the code
         assert "1. фото: https://vk.com/photo-1_2 (Скриншот)" in doc and "photo:" not in doc
-    assert any(n.audience == "tsur_head" and notice.number in n.text for n in outbox(harness.engine, inp.workflow_id))
+    notes = outbox(harness.engine, inp.workflow_id)
+    assert {n.audience for n in notes if n.kind == "illegal" and n.data["number"] == notice.number} == {
+        "police", "tsur_head"}
+    assert all(n.is_urgent() for n in notes if n.kind == "illegal")
     # never answered: nothing more can happen to it
     with pytest.raises(Rejected, match="завершена"):
         await message_update(harness.client, inp.workflow_id, "submit_draft", draft("minzhkh"))
@@ -155,9 +164,11 @@ async def test_p17_significant_message_notifies_leadership_at_once(harness):
     view = await harness.update(inp.workflow_id, "mark_significant", SignificanceMark(
         actor=CURATOR, reason="Массовое отключение воды в трёх сёлах"))
     assert view.significant and view.significance_reason.startswith("Массовое")
-    leadership = [n for n in outbox(harness.engine, inp.workflow_id) if n.audience == "leadership"]
-    assert len(leadership) == 1 and "п. 17" in leadership[0].subject and inp.url in leadership[0].text
-    assert leadership[0].created_at <= t0 + H  # at once, not at a deadline
+    notes = [n for n in outbox(harness.engine, inp.workflow_id) if n.kind == "significant"]
+    # P17: the Head, the Chairman AND the Administration, the portfolio's deputy, the head of ЦУР — at once
+    assert sorted(n.audience for n in notes) == sorted(
+        ["head", "chairman", "administration", "portfolio_deputy", "tsur_head"])
+    assert all(n.is_urgent() and n.data["url"] == inp.url and n.created_at <= t0 + H for n in notes)
     before = await harness.update_events(inp.workflow_id)
     with pytest.raises(Rejected, match="уже отмечено"):
         await harness.update(inp.workflow_id, "mark_significant", SignificanceMark(actor=CURATOR, reason="ещё раз"))

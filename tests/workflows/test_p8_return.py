@@ -102,7 +102,7 @@ async def test_p6_responsible_official_reroutes_within_its_own_tree_only(harness
                  scope=["minzdrav", "rkb", "rdkb"])
 
     before = await harness.update_events(mine.workflow_id)
-    with pytest.raises(Rejected, match="вне их: mintrans"):
+    with pytest.raises(Rejected, match="вне их: «mintrans»"):
         await harness.update(mine.workflow_id, "reroute", Reroute(actor=head, bodies=["mintrans"], reason="Не наше"))
     with pytest.raises(Rejected, match="куратор ЦУР"):
         await harness.update(joint.workflow_id, "reroute", Reroute(actor=head, bodies=["rkb"], reason="В РКБ"))

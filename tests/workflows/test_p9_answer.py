@@ -4,7 +4,7 @@ And the happy path, which must stay within 60 history events."""
 
 from __future__ import annotations
 
-import asyncio
+from temporalio.api.enums.v1 import EventType
 
 from domain.messages import (
     Acceptance,
@@ -27,6 +27,7 @@ from tests.workflows.helpers import (
     executor,
     export_history,
     holiday_eve,
+    in_time,
     make_input,
     outbox,
     published,
@@ -65,9 +66,11 @@ async def test_p9_happy_path_within_sixty_history_events(harness):
     summary = await harness.result(handle)
     assert summary.outcome == Outcome.answered and not summary.breaches
     assert all(s.met for s in summary.steps if s.closed_at is not None)
-    count = await harness.history_len(wid)
-    print(f"\nhappy path history events: {count}")
-    assert count <= 60
+    history = await in_time(harness.client.get_workflow_handle(wid).fetch_history())
+    count, size = len(history.events), sum(len(e.SerializeToString()) for e in history.events)
+    print(f"\nhappy path history events: {count}, {size} bytes: "
+          + ", ".join(EventType.Name(e.event_type).removeprefix("EVENT_TYPE_") for e in history.events))
+    assert count <= 50 and size <= 20_000  # issue 8 item 6
     await export_history(harness, wid, "happy_path")
     # the outbox told the executor about the message and the approval, the curators about the draft
     audiences = sorted(n.audience for n in outbox(harness.engine, wid))
@@ -98,7 +101,9 @@ async def test_p9_answer_published_within_nine_working_hours_across_a_holiday(ha
     assert view.state == MessageState.in_progress
 
 
-async def test_p9_intermediate_due_four_hours_before_deadline(harness):
+async def test_p9_intermediate_mark_is_a_warning_and_a_final_answer_at_8wh_has_no_breach(harness):
+    """«В случае если требуется более длительное время…»: the 4-hour mark without a draft warns the body's
+    executor and responsible official; it is no breach, and an answer published in time leaves none."""
     mon = clean_week(await harness.now())
     t0 = at(mon, 10)
     met, late = await _two_accepted(harness, t0)
@@ -106,7 +111,7 @@ async def test_p9_intermediate_due_four_hours_before_deadline(harness):
     due = CAL.subtract(answer_due, 4 * H)  # Monday 16:00
     assert due == at(mon, 16)
     view = await harness.view(met.workflow_id)
-    assert view.deadline(StepKey.intermediate, BODY).due == due
+    assert view.deadline(StepKey.intermediate, BODY).due == due and view.deadline(StepKey.intermediate, BODY).warning
 
     await harness.goto(CAL.subtract(due, MIN))
     view = await harness.update(met.workflow_id, "submit_draft", draft(
@@ -115,9 +120,30 @@ async def test_p9_intermediate_due_four_hours_before_deadline(harness):
     assert view.drafts[-1].kind == DraftKind.intermediate and view.state == MessageState.on_review
 
     await harness.goto(CAL.add(due, MIN))
-    view = await harness.eventually(late.workflow_id, lambda v: v.deadline(StepKey.intermediate, BODY).breached,
-                                    "intermediate breach")
-    assert [b.step for b in view.breaches] == [StepKey.intermediate]
+    view = await harness.eventually(late.workflow_id, lambda v: v.deadline(StepKey.intermediate, BODY).warned,
+                                    "intermediate warning")
+    assert view.breaches == []
+    warnings = [n for n in outbox(harness.engine, late.workflow_id) if n.kind == "warning"]
+    assert sorted((n.audience, n.body) for n in warnings) == [("body_executors", BODY), ("body_responsible", BODY)]
+    assert not any(n.kind in ("breach", "rung") for n in outbox(harness.engine, late.workflow_id))
+
+    # the final answer at 8 working hours: in time, no breach at all
+    await harness.goto(CAL.add(t0, 7 * H))
+    await harness.update(late.workflow_id, "submit_draft", draft(BODY))
+    await harness.update(late.workflow_id, "approve", approval())
+    view = await harness.update(late.workflow_id, "confirm_published", published(BODY))
+    assert view.outcome == Outcome.answered and view.breaches == []
+    assert view.deadline(StepKey.answer).met is True
+
+
+async def test_p9_no_intermediate_and_a_late_answer_is_one_breach_with_its_cause(harness):
+    mon = clean_week(await harness.now())
+    t0 = at(mon, 10)
+    _, late = await _two_accepted(harness, t0)
+    answer_due = CAL.add(t0, 9 * H)
+    await harness.goto(CAL.add(answer_due, MIN))
+    view = await harness.eventually(late.workflow_id, lambda v: v.deadline(StepKey.answer).breached, "answer breach")
+    assert [(b.step, b.held_by, b.cause) for b in view.breaches] == [(StepKey.answer, BODY, "no_intermediate")]
     assert {n.body for n in outbox(harness.engine, late.workflow_id) if n.audience.startswith("body_")} == {BODY}
 
 
@@ -196,9 +222,9 @@ async def test_p9_publication_thirty_minutes_after_approval(harness):
     assert view.outcome == Outcome.answered and view.deadline(StepKey.publication, BODY).met is False
 
 
-async def test_p9_publication_confirmed_late_with_an_in_time_published_at_is_met(harness):
-    """The executor published before the due and confirmed a few minutes after it, giving the real time:
-    the clock closes at the publication, so it is met — not a breach with a negative overrun."""
+async def test_p9_backdated_confirmation_does_not_withdraw_a_breach(harness):
+    """An executor types a publication time before the due after the timer recorded the breach: without the
+    network's word the breach stays, annotated with the declared time (the answer's link is unverified)."""
     mon = clean_week(await harness.now())
     t0 = at(mon, 9)
     (inp, _) = await _two_accepted(harness, t0)
@@ -210,19 +236,13 @@ async def test_p9_publication_confirmed_late_with_an_in_time_published_at_is_met
     await harness.goto(CAL.add(due, 10 * MIN))
     await harness.eventually(wid, lambda v: v.deadline(StepKey.publication, BODY).breached, "timer breach")
 
-    view = await harness.update(wid, "confirm_published", published(BODY, at=CAL.subtract(due, 5 * MIN)))
+    declared = CAL.subtract(due, 5 * MIN)
+    view = await harness.update(wid, "confirm_published", published(BODY, at=declared))
     assert view.outcome == Outcome.answered
     publication = view.deadline(StepKey.publication, BODY)
-    assert publication.met is True and not publication.breached
-    assert all(b.step != StepKey.publication for b in view.breaches)
-    assert all(b.overrun_minutes >= 0 for b in view.breaches)
-    assert view.deadline(StepKey.answer).met is True
-    # Whoever was told of the breach is told it was withdrawn.
-    assert publication.escalated_to == ["body_responsible"]
-    for _ in range(100):
-        withdrawn = [n for n in outbox(harness.engine, wid) if n.subject.startswith("Нарушение срока снято")]
-        if withdrawn:
-            break
-        await asyncio.sleep(0.05)
-    assert [(n.audience, n.body) for n in withdrawn] == [("body_responsible", BODY)]
-    assert "соблюдён" in withdrawn[0].text
+    assert publication.met is False and publication.breached
+    [breach] = [b for b in view.breaches if b.step == StepKey.publication]
+    assert breach.declared_at == declared and breach.held_by == BODY and breach.overrun_minutes == 10
+    assert view.body(BODY).published_at == declared  # shown as declared
+    await harness.settled(wid)
+    assert not any(n.kind == "breach_withdrawn" for n in outbox(harness.engine, wid))

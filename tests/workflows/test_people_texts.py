@@ -55,6 +55,7 @@ async def test_texts_name_bodies_and_an_approved_message_can_be_dismissed(harnes
             break
         await asyncio.sleep(0.05)
     assert "Направлено в орган: «Минздрав РСО-Алания»" in texts
-    assert "Принято в работу (Минздрав РСО-Алания)" in texts
+    assert "Принято в работу («Минздрав РСО-Алания»)" in texts
     body_notes = [n for n in outbox(harness.engine, wid) if n.body == "minzdrav"]
-    assert any("закрыл сообщение без ответа" in n.text for n in body_notes)
+    assert any(n.kind == "closed" and n.data["outcome"] == "dismissed" for n in body_notes)
+    assert view.dismissed_after_routing
