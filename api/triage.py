@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi.exceptions import RequestValidationError
@@ -21,11 +21,12 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from api import actions
 from api.auth import Principal
 from api.candidate_schemas import TakeIn, TakeOut, candidate_out
-from api.errors import Conflict, NotFound, Unprocessable
+from api.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from api.intake import Intake
 from api.queries import repeat_link
 from api.registry_check import check_classification, check_decision
@@ -47,6 +48,8 @@ from workflows.client import Rejected, start_message
 log = logging.getLogger("otklik.triage")
 MSK = ZoneInfo("Europe/Moscow")
 START_TIMEOUT = 10.0  # seconds for Temporal to accept the start
+DESCRIBE_TIMEOUT = 3.0
+STALE = timedelta(minutes=2)  # a take claimed this long ago with no workflow was interrupted
 
 #: The message's ``Source`` for each candidate source.
 SOURCES: dict[str, Source] = {
@@ -73,6 +76,13 @@ def decided_text(row: Candidate, names: dict[int, str]) -> str:
     if row.status == CandidateStatus.taken.value:
         return f"Кандидат {row.id} уже взят в работу: {who}{at} (сообщение {row.workflow_id})"
     return f"Кандидат {row.id} уже отмечен как не требующий реагирования: {who}{at}; причина: {row.skip_reason}"
+
+
+def _stale(row: Candidate) -> bool:
+    if row.decided_at is None:
+        return True
+    decided = row.decided_at if row.decided_at.tzinfo else row.decided_at.replace(tzinfo=UTC)
+    return datetime.now(UTC) - decided > STALE
 
 
 def _invalid(exc: ValidationError, prefix: str) -> RequestValidationError:
@@ -143,24 +153,72 @@ class Triage:
 
     async def take(self, client: Client, principal: Principal, candidate_id: int, data: TakeIn) -> TakeOut:
         row, names = await asyncio.to_thread(self.load, candidate_id)
-        if row.status != CandidateStatus.new.value:
-            raise Conflict(decided_text(row, names), code="candidate_decided")
-        await self._check_decisions(principal, data)
-        now = datetime.now(UTC)
-        inp = await asyncio.to_thread(self._input, row, data, now)
-        wid = inp.workflow_id
-        if await asyncio.to_thread(self.intake.closed_record, wid):
-            raise Conflict(f"Сообщение {wid} по этой записи уже обработано и закрыто; отметьте кандидата как "
-                           "не требующий реагирования", code="message_closed")
-        if not await asyncio.to_thread(self._claim, candidate_id, principal.person_id, wid, now):
-            row, names = await asyncio.to_thread(self.load, candidate_id)
-            raise Conflict(decided_text(row, names), code="candidate_decided")
+        if row.status == CandidateStatus.new.value:
+            await self._check_decisions(principal, data)
+            now = datetime.now(UTC)
+            inp = await asyncio.to_thread(self._input, row, data, now)
+            if await asyncio.to_thread(self.intake.closed_record, inp.workflow_id):
+                raise Conflict(f"Сообщение {inp.workflow_id} по этой записи уже обработано и закрыто; отметьте "
+                               "кандидата как не требующий реагирования", code="message_closed")
+            if await asyncio.to_thread(self._claim, candidate_id, principal.person_id, inp.workflow_id, now):
+                created = await self._start(client, inp, candidate_id, principal.person_id, release=True)
+                return await self._finish(client, principal, candidate_id, inp.workflow_id, data, created)
+            row, names = await asyncio.to_thread(self.load, candidate_id)  # someone decided it just now
+        if row.status == CandidateStatus.taken.value and row.decided_by is not None \
+                and await self._unstarted(client, row):
+            # A take interrupted between the claim and the start (a crash, a timeout): the claimant's retry
+            # completes it; anyone's take completes it once it is stale. Detected when it was claimed.
+            mine = row.decided_by == principal.person_id
+            if mine or _stale(row):
+                if mine:
+                    await self._check_decisions(principal, data)
+                decided = row.decided_at if row.decided_at is None or row.decided_at.tzinfo \
+                    else row.decided_at.replace(tzinfo=UTC)
+                inp = await asyncio.to_thread(self._input, row, data if mine else TakeIn(), decided or datetime.now(UTC))
+                created = await self._start(client, inp, candidate_id, row.decided_by or 0, release=False)
+                log.warning("candidate %s: interrupted take by %s completed → %s", candidate_id, row.decided_by,
+                            inp.workflow_id)
+                if mine:
+                    return await self._finish(client, principal, candidate_id, inp.workflow_id, data, created)
+        raise Conflict(decided_text(row, names), code="candidate_decided")
+
+    async def _start(self, client: Client, inp: MessageInput, candidate_id: int, person_id: int, *,
+                     release: bool) -> bool:
+        """Start the workflow; True when created now. A start that surely did not happen gives the candidate
+        back to triage (``release``); one whose outcome is unknown (a timeout) keeps the claim: a retry of the
+        take completes it."""
         try:
             _, created = await asyncio.wait_for(start_message(client, inp, self.intake.settings.task_queue),
                                                 START_TIMEOUT)
-        except BaseException:
-            await asyncio.to_thread(self._release, candidate_id, principal.person_id, wid)
+            return created
+        except Exception as exc:
+            exists = await self._exists(client, inp.workflow_id)
+            if exists:
+                return True
+            if release and exists is False:
+                await asyncio.to_thread(self._release, candidate_id, person_id, inp.workflow_id)
+            if isinstance(exc, TimeoutError):
+                raise ServiceUnavailable("Temporal не подтвердил запуск вовремя; повторите запрос — второй процесс "
+                                         "не будет создан", code="start_timeout", headers={"Retry-After": "5"}) from None
             raise
+
+    async def _exists(self, client: Client, wid: str) -> bool | None:
+        """Whether the workflow exists; None when Temporal cannot say now."""
+        try:
+            await asyncio.wait_for(client.get_workflow_handle(wid).describe(), DESCRIBE_TIMEOUT)
+        except RPCError as exc:
+            return False if exc.status == RPCStatusCode.NOT_FOUND else None
+        except Exception:
+            return None
+        return True
+
+    async def _unstarted(self, client: Client, row: Candidate) -> bool:
+        if row.workflow_id is None or await asyncio.to_thread(self.intake.closed_record, row.workflow_id):
+            return False
+        return await self._exists(client, row.workflow_id) is False
+
+    async def _finish(self, client: Client, principal: Principal, candidate_id: int, wid: str, data: TakeIn,
+                      created: bool) -> TakeOut:
         log.info("candidate %s taken by %s → %s (%s)", candidate_id, principal.person_id, wid,
                  "new" if created else "existing")
         await self._decide(client, principal, wid, candidate_id, data)

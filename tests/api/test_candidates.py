@@ -54,10 +54,10 @@ def put(db, external_id: str, *, arrived_at: datetime | None = None, text: str =
         return row.id  # type: ignore[return-value]
 
 
-def second_curator(db) -> dict[str, str]:
+def second_curator(db, name: str = "Бесолова Алина Сергеевна") -> dict[str, str]:
     with Session(db) as s:
         tsur = s.exec(select(Body).where(Body.code == "tsur")).one()
-        person = Person(full_name="Бесолова Алина Сергеевна", roles=["curator"], body_id=tsur.id)
+        person = Person(full_name=name, roles=["curator"], body_id=tsur.id)
         s.add(person)
         s.flush()
         token = issue_token(s, person)
@@ -165,9 +165,9 @@ async def test_a_second_take_or_skip_is_409_naming_who_took_it(http, world, work
 
 async def test_racing_takes_leave_one_workflow_and_one_taker(http, world, worker, db, dev_env):
     cid = await feed(http, world)
-    other = second_curator(db)
-    results = await asyncio.gather(*(http.post(f"{C1}/{cid}/take", headers=h, json={})
-                                     for h in (world.auth("curator"), other, world.auth("curator"), other)))
+    curators = [world.auth("curator"), *(second_curator(db, f"Куратор Номер {i}") for i in range(3))]
+    results = await asyncio.gather(*(http.post(f"{C1}/{cid}/take", headers=h, json={"classification": CLASSIFIED})
+                                     for h in curators))
     codes = sorted(r.status_code for r in results)
     assert codes == [201, 409, 409, 409], [r.text for r in results]
     winner = next(r for r in results if r.status_code == 201).json()
@@ -249,3 +249,46 @@ async def test_p7_a_message_the_curator_enters_by_hand_is_identified_at_once(htt
     assert res.status_code == 201 and res.json()["view"]["state"] == "new"
     with Session(db) as s:
         assert s.exec(select(Candidate)).all() == []
+
+
+async def test_take_with_temporal_down_is_503_and_the_candidate_waits(api_settings, world, db):
+    import httpx
+
+    from api.main import create_app
+    from tests.api.test_vk import _free_port
+
+    cid = put(db, "wall-1_5030")
+    dead = api_settings.model_copy(update={"temporal_address": f"127.0.0.1:{_free_port()}"})
+    down = create_app(dead)
+    async with down.router.lifespan_context(down):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=down), base_url="http://t") as client:
+            res = await client.post(f"{C1}/{cid}/take", headers=world.auth("curator"), json={})
+            assert res.status_code == 503 and not res.json()["detail"].isascii()
+            listed = await client.get(C1, headers=world.auth("curator"))  # triage reads need no Temporal
+            assert listed.status_code == 200 and listed.json()["items"][0]["status"] == "new"
+
+
+async def test_an_interrupted_take_is_completed_by_its_curator_and_detected_when_claimed(http, world, worker, db,
+                                                                                        dev_env):
+    """The API stopped between the claim and the start: the claimant's retry starts the workflow (one, with
+    the claim's time as detection); another curator is told who took it, and completes it once it is stale."""
+    from models.candidate_queries import claim_take
+
+    claimed = datetime.now(UTC) - timedelta(minutes=1)
+    mine = put(db, "wall-1_6001")
+    theirs = put(db, "wall-1_6002")
+    with Session(db) as s:
+        assert claim_take(s, mine, world.people["curator"], "msg-vk-wall-1_6001", claimed)
+        assert claim_take(s, theirs, world.people["curator"], "msg-vk-wall-1_6002", claimed - timedelta(minutes=5))
+    res = await http.post(f"{C1}/{mine}/take", headers=world.auth("curator"), json={"classification": CLASSIFIED})
+    assert res.status_code == 201, res.text
+    view = await message_view(dev_env.client, "msg-vk-wall-1_6001")
+    assert abs(view.detected_at - claimed) < timedelta(milliseconds=1) and view.classification.topic == "clinics"
+    again = await http.post(f"{C1}/{mine}/take", headers=world.auth("curator"), json={})
+    assert again.status_code == 409  # complete now: a second take is refused, naming who took it
+    assert "Гаглоева Залина Таймуразовна" in again.json()["detail"]
+
+    res = await http.post(f"{C1}/{theirs}/take", headers=second_curator(db), json={})
+    assert res.status_code == 409 and "Гаглоева" in res.json()["detail"]
+    view = await message_view(dev_env.client, "msg-vk-wall-1_6002")  # stale: started on the way
+    assert abs(view.detected_at - (claimed - timedelta(minutes=5))) < timedelta(milliseconds=1)
