@@ -29,10 +29,11 @@ from api.registry_check import check_classification
 from api.schemas import MessageIntake
 from api.temporal import TemporalGateway
 from domain.candidates import CandidateIn, CandidateKind, CandidateSource
-from domain.messages import Attachment, Author, MessageInput, Network, Source
+from domain.messages import Attachment, Author, MessageInput, Network, Source, message_workflow_id
 from domain.sla import SlaPolicy
 from domain.vk import ACCEPTED_TYPES, Skip, VkCallback, candidate_in, canonical_kind, group_urls
 from domain.worktime import CalendarSnapshot, WorkCalendar
+from models.candidate_queries import link_to_message
 from models.candidates import record_candidate
 from models.integrations import record_vk_event
 from models.registry import SocialAccount
@@ -192,6 +193,8 @@ class Intake:
                                                   callback.type, raw, cand, error)
             if row is not None:
                 log.info("VK event %s → candidate %s (%s)", event.event_id, row.id, "new" if created else "existing")
+                if created:
+                    self._already_a_message(session, row.network, row.external_id)
 
     # --- a monitoring feed's POST /messages (role integration) ---------------------------------------
 
@@ -217,4 +220,17 @@ class Intake:
         with Session(self.engine) as session:
             row, created = record_candidate(session, cand)
             assert row.id is not None
+            if created:
+                self._already_a_message(session, row.network, row.external_id)
             return row.id, created
+
+    def _already_a_message(self, session: Session, network: str, external_id: str) -> None:
+        """A candidate for a post a curator has entered by hand already is taken by that message."""
+        wid = message_workflow_id(network, external_id)
+        if message_row(session, wid) is not None:
+            link_to_message(session, network, external_id, wid, None, datetime.now(UTC))
+
+    def link_manual(self, data: MessageIntake, workflow_id: str, person_id: int) -> None:
+        """A curator entered by hand a post that waits as a candidate: the candidate is taken by it."""
+        with Session(self.engine) as session:
+            link_to_message(session, data.network.value, data.external_id, workflow_id, person_id, datetime.now(UTC))

@@ -139,3 +139,15 @@ def mark_reminded(session: Session, ids: Sequence[int], now: datetime) -> None:
         session.execute(update(Candidate).where(col(Candidate.id).in_(list(ids)),
                                                 col(Candidate.triage_reminded_at).is_(None))
                         .values(triage_reminded_at=now))
+
+
+def link_to_message(session: Session, network: str, external_id: str, workflow_id: str, person_id: int | None,
+                    now: datetime) -> bool:
+    """A new candidate whose message already runs (a curator entered it by hand) is taken by that message:
+    ``person_id`` the curator, None when the system noticed it. Commits; True when it changed a row."""
+    result = session.execute(
+        update(Candidate).where(col(Candidate.network) == network, col(Candidate.external_id) == external_id,
+                                col(Candidate.status) == NEW)
+        .values(status=CandidateStatus.taken.value, decided_by=person_id, decided_at=now, workflow_id=workflow_id))
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]

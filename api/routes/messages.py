@@ -88,6 +88,7 @@ async def intake_message(
     workflow_id, created = await intake.submit(client, data)
     if not created:
         response.status_code = status.HTTP_200_OK
+    await asyncio.to_thread(intake.link_manual, data, workflow_id, principal.person_id)
     return await actions.detail(client, engine, principal, workflow_id, query_timeout=actions.INTAKE_QUERY_TIMEOUT,
                                 check_read=False)
 

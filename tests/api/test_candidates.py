@@ -292,3 +292,29 @@ async def test_an_interrupted_take_is_completed_by_its_curator_and_detected_when
     assert res.status_code == 409 and "Гаглоева" in res.json()["detail"]
     view = await message_view(dev_env.client, "msg-vk-wall-1_6002")  # stale: started on the way
     assert abs(view.detected_at - (claimed - timedelta(minutes=5))) < timedelta(milliseconds=1)
+
+
+async def test_a_post_entered_by_hand_and_its_candidate_are_one_decision(http, world, worker, db):
+    """Entered by hand while it waits as a candidate: the candidate is taken by that message. Arriving from a
+    feed after it was entered by hand: the candidate is born taken, and nobody triages it again."""
+    from tests.api.conftest import eventually
+
+    curator = world.auth("curator")
+    waiting = await feed(http, world, external_id="wall-1_7001")
+    res = await http.post("/api/v1/messages", headers=curator, json=message_payload("wall-1_7001", source="manual"))
+    assert res.status_code == 201
+    cand = (await http.get(f"{C1}/{waiting}", headers=curator)).json()
+    assert cand["status"] == "taken" and cand["workflow_id"] == "msg-vk-wall-1_7001"
+    assert cand["decided_by_name"] == "Гаглоева Залина Таймуразовна"
+
+    res = await http.post("/api/v1/messages", headers=curator, json=message_payload("wall-1_7002", source="manual"))
+    wid = res.json()["workflow_id"]
+
+    async def projected():
+        return (await http.get(f"/api/v1/messages/{wid}", headers=curator)).json()["record"] is not None
+
+    await eventually(projected)
+    later = await feed(http, world, external_id="wall-1_7002")
+    cand = (await http.get(f"{C1}/{later}", headers=curator)).json()
+    assert cand["status"] == "taken" and cand["workflow_id"] == wid and cand["decided_by"] is None
+    assert "Отклик (автоматически)" in (await http.post(f"{C1}/{later}/take", headers=curator, json={})).json()["detail"]
