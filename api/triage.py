@@ -4,9 +4,11 @@
 the classification or route → 422), build the workflow input (detected now, the candidate's text, author,
 URL, attachments and raw payload as evidence), claim the candidate in one conditional UPDATE (a racing take
 or skip loses with 409), then start the workflow (id by network + external id, ``USE_EXISTING``: a take
-retried or raced leaves one workflow). A start that fails gives the candidate back to triage (503). The
-classification and route given with the take go through the ordinary action path (``api.actions.act``,
-one Workflow Update each, idempotent by the candidate's id).
+retried or raced leaves one workflow). A start that surely failed gives the candidate back to triage (503);
+one of unknown outcome (a timeout) keeps the claim, and the claimant's retry — or anyone's take once the
+claim is stale — completes it, detected at the claim's time. The classification and route given with the
+take go through the ordinary action path (``api.actions.act``, one Workflow Update each, idempotent by the
+candidate's id).
 """
 
 from __future__ import annotations
