@@ -53,6 +53,9 @@ async def connect(settings: Settings, attempts: int = 30) -> Client:
 
 async def run_worker(settings: Settings) -> None:
     client = await connect(settings)
+    from workflows.client import ensure_triage_schedule
+
+    await ensure_triage_schedule(client, settings)  # candidates past the triage target: ЦУР duty officer
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -11,5 +11,6 @@ def build_activities(engine: Engine) -> list[Any]:
     """Every activity callable, bound to the database engine (the Worker registers them all)."""
     from activities.messages import message_activities
     from activities.publication import verify_publication
+    from activities.triage import triage_activities
 
-    return [*message_activities(engine), verify_publication]
+    return [*message_activities(engine), verify_publication, *triage_activities(engine)]

@@ -4,10 +4,10 @@
 curator states an earlier one), the working-time calendar and SLA policy snapshots the workflow will live
 by, the repeat link (P12) from the read model — and starts the workflow, or finds the one already there.
 
-``Intake.vk_event`` (VK callback): an accepted event is stored first (``vk_event``, pending), then its
-workflow is started with a short time limit; VK gets ``ok`` either way. ``retry_pending`` starts what is
-still pending (after each callback and at API start): the start is idempotent (the workflow id is the
-message key), so a retry can never make a second workflow.
+``Intake.vk_event`` (VK callback) and ``Intake.feed`` (``POST /messages`` by an ``integration`` token):
+what a feed brings is a **candidate** (P7: not yet identified) — a row, deduplicated by network + external
+id, with no workflow and no Regulation clock. The VK event itself is kept by its ``event_id`` (repeats
+ignored, the body as received). A Curator takes a candidate (``api.triage``) or skips it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
@@ -29,21 +28,23 @@ from api.queries import message_row, repeat_link
 from api.registry_check import check_classification
 from api.schemas import MessageIntake
 from api.temporal import TemporalGateway
-from domain.messages import MessageInput, Source
+from domain.candidates import CandidateIn, CandidateKind, CandidateSource
+from domain.messages import Attachment, Author, MessageInput, Network, Source, message_workflow_id
 from domain.sla import SlaPolicy
-from domain.vk import ACCEPTED_TYPES, Skip, VkCallback, group_urls, message_fields, message_input
+from domain.vk import ACCEPTED_TYPES, Skip, VkCallback, candidate_in, canonical_kind, group_urls
 from domain.worktime import CalendarSnapshot, WorkCalendar
-from models.integrations import VkEvent, VkEventStatus
+from models.candidate_queries import link_to_message
+from models.candidates import record_candidate
+from models.integrations import record_vk_event
 from models.registry import SocialAccount
 from models.settings import Settings
 from workflows.client import start_message
 
 log = logging.getLogger("otklik.intake")
 
+FEED_REFUSED = ("source", "detected_at", "classification", "repeat_of")  # the curator's to set
 SNAPSHOT_TTL = 300.0  # seconds: a calendar/policy edit reaches new messages within five minutes
 CLOCK_SKEW = timedelta(minutes=2)  # a stated detection time this far "in the future" is still accepted
-VK_START_TIMEOUT = 2.0  # seconds for Temporal to accept a start before VK gets "ok" anyway
-RETRY_BATCH = 50
 
 
 class Intake:
@@ -52,7 +53,6 @@ class Intake:
         self.engine = engine
         self.gateway = gateway
         self._snapshots: tuple[float, WorkCalendar, SlaPolicy] | None = None
-        self._retry_lock = asyncio.Lock()
 
     # --- snapshots --------------------------------------------------------------------------------
 
@@ -174,110 +174,63 @@ class Intake:
         if not await asyncio.to_thread(self.monitored, callback.group_id):
             log.info("VK event %s from unmonitored community %s ignored", callback.event_id, callback.group_id)
             return "ok"
+        cand: CandidateIn | None = None
+        error = None
         try:
-            message_fields(callback)
-            status = VkEventStatus.pending
-            error = None
+            cand = candidate_in(callback, raw)
         except Skip as exc:
             log.info("VK event %s skipped: %s", callback.event_id, exc)
             return "ok"
         except ValidationError as exc:
-            status, error = VkEventStatus.invalid, str(exc)[:2000]
+            error = str(exc)[:2000]
             log.warning("VK event %s does not match the schema: %s", callback.event_id, error.splitlines()[0])
-        event = await asyncio.to_thread(self._store, callback, raw, status, error)
-        if event is not None and status == VkEventStatus.pending:
-            await self._start(event, timeout=VK_START_TIMEOUT)
+        await asyncio.to_thread(self._record_vk, callback, raw, cand, error)
         return "ok"
 
-    def _store(self, callback: VkCallback, raw: str, status: VkEventStatus, error: str | None) -> VkEvent | None:
-        """Store the event; None when this ``event_id`` was stored before (a repeat from VK)."""
-        event = VkEvent(event_id=callback.event_id, group_id=callback.group_id, type=callback.type,  # type: ignore[arg-type]
-                        payload=raw, status=status.value, last_error=error)
+    def _record_vk(self, callback: VkCallback, raw: str, cand: CandidateIn | None, error: str | None) -> None:
         with Session(self.engine) as session:
-            session.add(event)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                log.info("VK event %s is a repeat: ignored", callback.event_id)
-                return None
-            session.refresh(event)
-            session.expunge(event)
-        return event
+            event, row, created = record_vk_event(session, callback.event_id or "", callback.group_id,
+                                                  callback.type, raw, cand, error)
+            if row is not None:
+                log.info("VK event %s → candidate %s (%s)", event.event_id, row.id, "new" if created else "existing")
+                if created:
+                    self._already_a_message(session, row.network, row.external_id)
 
-    def _input(self, event: VkEvent) -> MessageInput:
-        callback = VkCallback.model_validate_json(event.payload)
-        calendar, policy = self.snapshots()
-        received = event.received_at if event.received_at.tzinfo else event.received_at.replace(tzinfo=UTC)
-        self.check_covered(received, stated=False)
-        return message_input(callback, event.payload, received, calendar, policy,
-                             search_attributes=self.settings.search_attributes)
+    # --- a monitoring feed's POST /messages (role integration) ---------------------------------------
 
-    async def _start(self, event: VkEvent, timeout: float) -> bool:
-        """Try to start the event's workflow within ``timeout``; record the outcome. True when started."""
-        try:
-            inp = await asyncio.to_thread(self._input, event)
-        except (ValidationError, Skip) as exc:
-            await asyncio.to_thread(self._mark, event.id, VkEventStatus.invalid, None, str(exc)[:2000])
-            return False
-        except ServiceUnavailable as exc:  # e.g. no calendar for this year yet: kept pending, retried later
-            log.error("VK event %s not started: %s", event.event_id, exc.detail)
-            await asyncio.to_thread(self._mark, event.id, VkEventStatus.pending, None, exc.detail)
-            return False
-        try:
-            client = await asyncio.wait_for(self.gateway.client(), timeout)
-            if await asyncio.to_thread(self.closed_record, inp.workflow_id):
-                created = False
-            else:
-                _, created = await asyncio.wait_for(start_message(client, inp, self.settings.task_queue), timeout)
-        except Exception as exc:  # Temporal slow or unreachable: the event stays pending and is retried
-            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:2000]
-            log.warning("VK event %s: workflow not started yet (%s)", event.event_id, reason)
-            await asyncio.to_thread(self._mark, event.id, VkEventStatus.pending, None, reason)
-            return False
-        await asyncio.to_thread(self._mark, event.id, VkEventStatus.started, inp.workflow_id, None)
-        log.info("VK event %s → %s (%s)", event.event_id, inp.workflow_id, "new" if created else "existing")
-        return True
-
-    def _mark(self, event_pk: int | None, status: VkEventStatus, workflow_id: str | None, error: str | None) -> None:
+    def feed(self, data: MessageIntake, raw: str) -> tuple[int, bool]:
+        """A feed's item becomes a candidate (no workflow, no clock); (candidate id, new)."""
+        refused = [f for f in FEED_REFUSED if f in data.model_fields_set]
+        if refused:
+            raise Unprocessable(
+                "Лента мониторинга передаёт только запись из соцсети; поля " + ", ".join(refused) + " задаёт "
+                "куратор, когда берёт кандидата в работу (время выявления — момент взятия, п. 7)",
+                code="feed_field_forbidden")
+        kind = CandidateKind.comment if data.comment_id else CandidateKind.post
+        community = None
+        if data.network == Network.vk and (canonical := canonical_kind(data.external_id)) is not None:
+            kind, community = canonical
+        cand = CandidateIn(
+            network=data.network, external_id=data.external_id, kind=kind, source=CandidateSource.integration,
+            url=data.url, post_id=data.post_id, comment_id=data.comment_id, community_id=community,
+            author=Author.model_validate(data.author.model_dump()), text=data.text,
+            attachments=[Attachment.model_validate(a.model_dump()) for a in data.attachments],
+            posted_at=data.posted_at, raw_payload=raw[:200_000] or None,
+        )
         with Session(self.engine) as session:
-            row = session.get(VkEvent, event_pk)
-            if row is None:
-                return
-            row.attempts += 1
-            row.last_error = error
-            if row.status != VkEventStatus.started.value:  # started is final
-                row.status = status.value
-                if status == VkEventStatus.started:
-                    row.started_at = datetime.now(UTC)
-            row.workflow_id = workflow_id or row.workflow_id
-            session.add(row)
-            session.commit()
+            row, created = record_candidate(session, cand)
+            assert row.id is not None
+            if created:
+                self._already_a_message(session, row.network, row.external_id)
+            return row.id, created
 
-    def _pending(self, limit: int, before: datetime | None) -> list[VkEvent]:
+    def _already_a_message(self, session: Session, network: str, external_id: str) -> None:
+        """A candidate for a post a curator has entered by hand already is taken by that message."""
+        wid = message_workflow_id(network, external_id)
+        if message_row(session, wid) is not None:
+            link_to_message(session, network, external_id, wid, None, datetime.now(UTC))
+
+    def link_manual(self, data: MessageIntake, workflow_id: str, person_id: int) -> None:
+        """A curator entered by hand a post that waits as a candidate: the candidate is taken by it."""
         with Session(self.engine) as session:
-            query = select(VkEvent).where(VkEvent.status == VkEventStatus.pending.value)
-            if before is not None:
-                query = query.where(VkEvent.received_at < before)
-            rows = session.exec(query.order_by(col(VkEvent.received_at), col(VkEvent.id)).limit(limit)).all()
-            for row in rows:
-                session.expunge(row)
-            return list(rows)
-
-    async def retry_pending(self, before: datetime | None = None, timeout: float = 10.0) -> int:
-        """Start the pending VK events (received before ``before``, when given): one pass, one pass at a
-        time per process, stopping at the first failure; returns how many started."""
-        if self._retry_lock.locked():
-            return 0
-        started = 0
-        async with self._retry_lock:
-            try:
-                pending = await asyncio.to_thread(self._pending, RETRY_BATCH, before)
-            except Exception as exc:  # the database is down: the next callback or restart tries again
-                log.warning("pending VK events not read: %s", exc)
-                return 0
-            for event in pending:
-                if not await self._start(event, timeout=timeout):
-                    break  # Temporal is still unavailable: leave the rest for the next pass
-                started += 1
-        return started
+            link_to_message(session, data.network.value, data.external_id, workflow_id, person_id, datetime.now(UTC))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,7 +10,7 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.intake import Intake
-from api.routes import health, messages, registry, vk
+from api.routes import candidates, health, messages, registry, vk
 from api.temporal import TemporalGateway
 from models.db import get_engine
 from models.settings import Settings, get_settings
@@ -26,12 +24,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         # The Temporal client is bound to this event loop: created here (lazily), never at import.
         app.state.temporal = TemporalGateway(settings, temporal_client)
         app.state.intake = Intake(settings, app.state.engine, app.state.temporal)
-        # VK events accepted while Temporal was unreachable are started now, without delaying start-up.
-        retry = asyncio.create_task(app.state.intake.retry_pending(), name="vk-retry-pending")
         yield
-        retry.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await retry
 
     app = FastAPI(
         title="Отклик",
@@ -47,4 +40,5 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(messages.router)
     app.include_router(registry.router)
     app.include_router(vk.router)
+    app.include_router(candidates.router)
     return app

@@ -20,14 +20,14 @@ negative for communities).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.messages import Attachment, Author, MessageInput, Network, Source
-from domain.sla import SlaPolicy
-from domain.worktime import CalendarSnapshot
+from domain.candidates import CandidateIn, CandidateKind, CandidateSource
+from domain.messages import Attachment, Author, Network
 
 ACCEPTED_TYPES = frozenset({"wall_post_new", "wall_reply_new", "board_post_new"})
 MAX_TEXT = 20000
@@ -217,10 +217,29 @@ def message_fields(callback: VkCallback) -> dict[str, Any]:
     raise Skip(f"событие {callback.type} не принимается")
 
 
-def message_input(callback: VkCallback, raw: str, received_at: datetime, calendar: CalendarSnapshot,
-                  policy: SlaPolicy, search_attributes: bool = True) -> MessageInput:
-    """The workflow input for an accepted event: detected when Otklik received it (P7)."""
-    return MessageInput(
-        network=Network.vk, source=Source.vk_callback, raw_payload=raw, detected_at=received_at,
-        calendar=calendar, policy=policy, search_attributes=search_attributes, **message_fields(callback),
-    )
+# --- event → candidate ----------------------------------------------------------------------------
+
+_KINDS = {"wall_post_new": CandidateKind.post, "wall_reply_new": CandidateKind.comment,
+          "board_post_new": CandidateKind.topic_comment}
+_CANONICAL = re.compile(r"^(wall|topic)(-?\d+)_\d+(_reply\d+|_post\d+)?$")
+
+
+def candidate_in(callback: VkCallback, raw: str, source: CandidateSource = CandidateSource.vk_callback) -> CandidateIn:
+    """The candidate an accepted event brings (P7: not yet a message); ``Skip`` / ``ValidationError`` as
+    ``message_fields``. ``community_id`` is the community's numeric id, as in ``group_id``."""
+    fields = message_fields(callback)
+    return CandidateIn(network=Network.vk, kind=_KINDS[callback.type], source=source,
+                       community_id=str(callback.group_id), raw_payload=raw, **fields)
+
+
+def canonical_kind(external_id: str) -> tuple[CandidateKind, str] | None:
+    """For a canonical VK id (``wall-1_2``, ``wall-1_2_reply3``, ``topic-1_2_post3``): the kind and the
+    community's numeric id (positive; a user's wall gives the user's id). None for anything else."""
+    m = _CANONICAL.match(external_id)
+    if m is None:
+        return None
+    if m[1] == "topic":
+        kind = CandidateKind.topic_comment
+    else:
+        kind = CandidateKind.comment if m[3] else CandidateKind.post
+    return kind, m[2].lstrip("-")

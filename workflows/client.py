@@ -8,22 +8,42 @@
   API answers 409 with it). ``update_id`` is the idempotency key: the same id twice returns the first
   outcome. ``message_act`` is the update followed by the ``view`` query.
 * ``message_view`` — the ``view`` query (pass ``as_of=datetime.now(UTC)`` for remaining time up to now).
+* ``ensure_triage_schedule`` — the Schedule that runs ``TriageReminderWorkflow`` (worker start-up;
+  idempotent: an existing schedule takes the current interval from ``config/triage.yaml``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.actions import ACTIONS
 from domain.messages import ActionResult, MessageInput, MessageSummary, MessageView
+from domain.triage import TriagePolicy
 from domain.worktime import WorkCalendar
 from workflows.message.texts import static_summary
+from workflows.triage import TRIAGE_WORKFLOW
+
+if TYPE_CHECKING:
+    from models.settings import Settings
 
 WORKFLOW_NAME = "MessageWorkflow"
 REJECTED = "Rejected"  # ApplicationError type raised by the update validators
@@ -122,3 +142,29 @@ async def _raise_missing_or_closed(client: Client, workflow_id: str) -> None:
             raise MessageNotFound(workflow_id) from exc
         raise
     raise Rejected("Работа с сообщением уже завершена: действие невозможно.")
+
+
+
+def triage_schedule_id(task_queue: str) -> str:
+    return f"otklik-triage-{task_queue}"
+
+
+async def ensure_triage_schedule(client: Client, settings: Settings, policy: TriagePolicy | None = None) -> str:
+    """Create (or bring up to date) the triage Schedule: every ``check_every`` one ``TriageReminderWorkflow``
+    on the settings' task queue, never two at once. Returns the schedule id."""
+    policy = policy or TriagePolicy.default()
+    sid = triage_schedule_id(settings.task_queue)
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(TRIAGE_WORKFLOW, id=f"triage-{settings.task_queue}",
+                                           task_queue=settings.task_queue),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=policy.check_every)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    try:
+        await client.create_schedule(sid, schedule)
+    except ScheduleAlreadyRunningError:
+        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=schedule)
+
+        await client.get_schedule_handle(sid).update(replace)
+    return sid

@@ -19,6 +19,7 @@ from temporalio.client import Client
 
 from api import actions
 from api.auth import Principal, current_principal, list_scope, require_intake
+from api.candidate_schemas import CandidateReceipt
 from api.deps import get_engine, get_session, get_temporal
 from api.errors import Forbidden, error_responses
 from api.intake import Intake
@@ -60,26 +61,36 @@ def get_intake(request: Request) -> Intake:
 # --- intake, list, detail, timeline -------------------------------------------------------------------
 
 
-@router.post("", response_model=MessageDetail, status_code=status.HTTP_201_CREATED,
-             summary="Принять сообщение (лента мониторинга, ручной ввод куратором)",
-             description="Запускает процесс обработки сообщения. Повторный приём того же сообщения "
-             "(та же сеть и тот же id) не создаёт второй процесс: ответ 200 с существующим сообщением. "
-             "201/200 означают, что процесс запущен; если обработчик занят и не ответил за 3 с, view = null "
-             "(live = false) — состояние можно запросить позже.",
-             responses={200: {"model": MessageDetail, "description": "Сообщение уже было принято"},
+@router.post("", response_model=MessageDetail | CandidateReceipt, status_code=status.HTTP_201_CREATED,
+             summary="Принять сообщение (ручной ввод куратором) или запись ленты мониторинга",
+             description="Куратор: сообщение выявлено им (п. 7) — процесс обработки запускается сразу; повторный "
+             "приём того же сообщения (та же сеть и тот же id) не создаёт второй процесс: ответ 200 с "
+             "существующим сообщением; если обработчик не ответил за 3 с, view = null (live = false). "
+             "Лента мониторинга (роль integration): запись становится кандидатом для разбора куратором — "
+             "без процесса и без сроков; ответ — только id кандидата и новый ли он (201 — новый, 200 — уже "
+             "поступал). Поля source, detected_at, classification, repeat_of ленте не доступны (422).",
+             responses={200: {"model": MessageDetail | CandidateReceipt,
+                              "description": "Сообщение или кандидат уже были приняты"},
                         **error_responses(409)})
 async def intake_message(
     data: MessageIntake,
+    request: Request,
     response: Response,
     principal: Principal = Depends(require_intake),
     intake: Intake = Depends(get_intake),
-    client: Client = Depends(get_temporal),
     engine: Engine = Depends(get_engine),
-) -> MessageDetail:
+) -> MessageDetail | CandidateReceipt:
+    if not principal.has("curator"):  # a feed: a candidate, not a message (P7)
+        raw = (await request.body()).decode("utf-8", errors="replace")
+        candidate_id, created = await asyncio.to_thread(intake.feed, data, raw)
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        return CandidateReceipt(candidate_id=candidate_id, created=created)
+    client = await get_temporal(request)
     workflow_id, created = await intake.submit(client, data)
     if not created:
         response.status_code = status.HTTP_200_OK
-    # Whoever took the message in sees what it submitted (a monitoring feed reads nothing else).
+    await asyncio.to_thread(intake.link_manual, data, workflow_id, principal.person_id)
     return await actions.detail(client, engine, principal, workflow_id, query_timeout=actions.INTAKE_QUERY_TIMEOUT,
                                 check_read=False)
 

@@ -2,16 +2,14 @@
 
 VK sends a ``confirmation`` request when the server is added (answered with the configured code) and then
 events; every request carries the secret key (a wrong one → 403, nothing stored). ``wall_post_new``,
-``wall_reply_new`` and ``board_post_new`` from monitored communities become messages; a repeated
-``event_id`` is ignored; VK always gets ``ok`` quickly — the workflow is started without waiting for it,
-and an event Temporal could not take at once stays stored and is started later.
+``wall_reply_new`` and ``board_post_new`` from monitored communities become **candidates** for a Curator's
+triage (P7: no workflow, no clock until a Curator takes one); a repeated ``event_id`` is ignored. Only the
+database is touched, so VK gets ``ok`` at once; with the database down VK gets 503 and delivers again.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
 
 from api.errors import error_responses
@@ -28,15 +26,12 @@ def get_intake(request: Request) -> Intake:
 @router.post("/callback", response_class=PlainTextResponse, summary="Callback API ВКонтакте",
              description="Подтверждение сервера (type=confirmation) и события wall_post_new, wall_reply_new, "
              "board_post_new из сообществ, зарегистрированных в реестре аккаунтов по адресу "
-             "https://vk.com/club{group_id}. Ответ — строка подтверждения или «ok».",
+             "https://vk.com/club{group_id}: каждое становится кандидатом для разбора куратором "
+             "(GET /api/v1/candidates). Ответ — строка подтверждения или «ok».",
              responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
                               "description": "Код подтверждения или ok"},
                         **error_responses(403, 422)})
-async def vk_callback(callback: VkCallback, request: Request, background: BackgroundTasks,
+async def vk_callback(callback: VkCallback, request: Request,
                       intake: Intake = Depends(get_intake)) -> PlainTextResponse:
-    received = datetime.now(UTC)
     raw = (await request.body()).decode("utf-8", errors="replace")
-    answer = await intake.vk_event(callback, raw)
-    if callback.type != "confirmation":  # after the answer: events an earlier request could not start
-        background.add_task(intake.retry_pending, before=received)
-    return PlainTextResponse(answer)
+    return PlainTextResponse(await intake.vk_event(callback, raw))

@@ -109,3 +109,44 @@ async def test_the_workflow_validator_refuses_a_wrong_body_too(http, world, dev_
     leader = Actor(person_id=world.people["leadership"], name="Тедеев А. Б.", role="leadership")
     with pytest.raises(Rejected):
         await message_update(dev_env.client, wid, "dismiss", Dismissal(actor=leader, reason="Не нужно"))
+
+
+# --- candidates (P7): only curators triage; intake is for curators and feeds -----------------------------
+
+C1 = "/api/v1/candidates"
+CANDIDATE_ACTIONS = {
+    "list": ("GET", "", None),
+    "read": ("GET", "/{id}", None),
+    "take": ("POST", "/{id}/take", {}),
+    "skip": ("POST", "/{id}/skip", {"reason": "Не требует реакции"}),
+    "bulk_skip": ("POST", "/skip", {"ids": ["{id}"], "reason": "Не требует реакции"}),
+}
+TRIAGE = set(CANDIDATE_ACTIONS)
+CANDIDATE_MATRIX = {who: (TRIAGE if who == "curator" else set()) for who in MATRIX} | {"feed": set()}
+INTAKE = {"curator", "feed"}
+
+
+async def test_candidates_authorisation_matrix(http, world, worker):
+    """On a candidate already skipped, what a curator may do is refused by its state (409) and changes
+    nothing; everyone else is refused by role (403) before anything is read."""
+    curator = world.auth("curator")
+    feed_body = message_payload()
+    feed_body.pop("source")
+    cid = (await http.post(V1, headers=world.auth("feed"), json=feed_body)).json()["candidate_id"]
+    assert (await http.post(f"{C1}/{cid}/skip", headers=curator, json={"reason": "Спам"})).status_code == 200
+    failures = []
+    for who, allowed in CANDIDATE_MATRIX.items():
+        for action, (method, suffix, body) in CANDIDATE_ACTIONS.items():
+            if body and "ids" in body:
+                body = {**body, "ids": [cid]}
+            res = await http.request(method, C1 + suffix.format(id=cid), headers=world.auth(who), json=body)
+            expected = ({200} if method == "GET" else {409}) if action in allowed else {403}
+            if res.status_code not in expected:
+                failures.append(f"{who} × candidates.{action}: {res.status_code} {res.text[:200]}")
+            elif res.status_code == 403:
+                assert res.json()["code"] == "role_forbidden" and not res.json()["detail"].isascii()
+        res = await http.post(V1, headers=world.auth(who), json={"network": "vk"})  # intake: role before body
+        expected = {422} if who in INTAKE else {403}
+        if res.status_code not in expected:
+            failures.append(f"{who} × intake: {res.status_code} {res.text[:200]}")
+    assert not failures, "\n".join(failures)

@@ -1,7 +1,7 @@
 """fidelity: who held a breached message, warnings, dismissals after routing; old outbox dropped
 
 Revision ID: 0010_fidelity
-Revises: 0005_outbox
+Revises: 0009_candidates_from_vk
 Create Date: 2026-12-01 23:20:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0010_fidelity'
-down_revision: str | None = '0005_outbox'
+down_revision: str | None = '0009_candidates_from_vk'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
