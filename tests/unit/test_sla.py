@@ -62,6 +62,9 @@ def test_shipped_durations(key, rule, duration, working_days, before) -> None:
     )
 
 
+POLICY_DEFAULT = SlaPolicy.default()
+
+
 def test_shipped_escalation_ladders() -> None:
     assert ladder(StepKey.routing) == [(0 * H, ["tsur_duty"]), (H, ["tsur_head"]), (4 * H, ["leadership"])]
     assert ladder(StepKey.return_window) == []
@@ -70,7 +73,11 @@ def test_shipped_escalation_ladders() -> None:
         (H, ["tsur_head"]),
         (2 * H, ["leadership"]),
     ]
-    assert ladder(StepKey.intermediate) == [(0 * H, ["body_responsible"])]
+    assert ladder(StepKey.intermediate) == [(0 * H, ["body_executors", "body_responsible"])]  # a warning
+    # P15: when ЦУР held the message, the answer's breach stays within ЦУР
+    assert [(r.after, r.notify) for r in POLICY_DEFAULT.step(StepKey.answer).ladder("tsur")] == [
+        (0 * H, ["tsur_duty"]), (H, ["tsur_head"])]
+    assert POLICY_DEFAULT.step(StepKey.intermediate).warning
     assert ladder(StepKey.review) == [(0 * H, ["tsur_duty"]), (2 * H, ["tsur_head"])]
     assert ladder(StepKey.rework) == [(0 * H, ["body_responsible"]), (H, ["tsur_head"])]
     assert ladder(StepKey.publication) == [(0 * H, ["body_responsible"]), (H, ["tsur_head"])]
@@ -168,7 +175,7 @@ def line_of(text: str, needle: str) -> int:
 
 def test_load_from_path(tmp_path: Path) -> None:
     p = tmp_path / "sla.yaml"
-    p.write_text(TEXT.replace('version: "1"', 'version: "7"'), encoding="utf-8")
+    p.write_text(TEXT.replace('version: "2"', 'version: "7"'), encoding="utf-8")
     assert SlaPolicy.load(p).version == "7"
     with pytest.raises(SlaConfigError, match="не удалось прочитать"):
         SlaPolicy.load(tmp_path / "missing.yaml")
@@ -234,20 +241,20 @@ def test_step_errors_name_the_step(old: str, new: str, needle: str) -> None:
 
 
 def test_policy_level_errors() -> None:
-    without_contribution = TEXT[: TEXT.index("  contribution:")]
+    without_contribution = TEXT[: TEXT.index("  contribution:")] + TEXT[TEXT.index("  composition:"):]
     with pytest.raises(SlaConfigError, match="нет шагов: contribution"):
         SlaPolicy.from_yaml(without_contribution)
     with pytest.raises(SlaConfigError, match="version"):
-        SlaPolicy.from_yaml(TEXT.replace('version: "1"\n', ""))
+        SlaPolicy.from_yaml(TEXT.replace('version: "2"\n', ""))
     with pytest.raises(SlaConfigError, match="ошибка YAML"):
         SlaPolicy.from_yaml("steps: [unclosed")
     with pytest.raises(SlaConfigError, match="неизвестное поле верхнего уровня «stpes»"):
         SlaPolicy.from_yaml(TEXT + "stpes: {}\n")
     # `before` pointing at a step that itself counts back
     chained = TEXT.replace(
-        "    duration: 2h\n    escalation:\n      - {after: 0, notify: [tsur_duty]}\n      - {after: 2h",
-        "    duration: 2h\n    before: intermediate\n    escalation:\n      - {after: 0, notify: [tsur_duty]}\n"
-        "      - {after: 2h",
+        "    duration: 2h\n    holder: tsur\n    escalation:\n      - {after: 0, notify: [tsur_duty]}\n      - {after: 2h",
+        "    duration: 2h\n    holder: tsur\n    before: intermediate\n    escalation:\n"
+        "      - {after: 0, notify: [tsur_duty]}\n      - {after: 2h",
     )
     assert chained != TEXT
     with pytest.raises(SlaConfigError, match="сам отсчитывается назад"):
