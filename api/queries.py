@@ -16,7 +16,7 @@ from api.registry_check import body_names
 from api.schemas import EventItem, MessageItem, MessagePage
 from domain.messages import STATE_TITLES, ClassificationFields, MessageState, RepeatLink
 from models.readmodel import Message, MessageBody, MessageEvent
-from models.retire import held_by_retired
+from models.retire import current_bodies, held_by_retired
 
 REMOVED = "removed"  # BodyStatus.removed: the body was re-routed away
 
@@ -127,6 +127,7 @@ def repeat_link(session: Session, workflow_id: str) -> RepeatLink | None:
         bodies = session.exec(select(MessageBody.body).where(MessageBody.workflow_id == workflow_id,
                                                              col(MessageBody.status).not_in([REMOVED, "returned"]))
                               .order_by(col(MessageBody.id))).all()
+    bodies = current_bodies(session, bodies, row.topic, row.location)  # a retired body → its successor
     classification = None
     if row.topic and row.location:
         classification = ClassificationFields(topic=row.topic, location=row.location,

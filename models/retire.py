@@ -96,6 +96,32 @@ def held_messages(session: Session, code: str) -> list[HeldMessage]:
                         body_status=status) for m, status in rows]
 
 
+def current_bodies(session: Session, codes: Sequence[str], topic: str | None, location: str | None) -> list[str]:
+    """``codes`` with every retired body replaced by its successor competent for ``topic`` (the one a routing
+    rule names, a rule of ``location`` first), else dropped — so a repeat message (P12) never goes to a body
+    that no longer exists; with none left, the curator routes it."""
+    rows = {b.code: b for b in session.exec(select(Body).where(col(Body.code).in_(list(codes))))}
+    if not any(b.retired_at is not None for b in rows.values()):
+        return list(codes)
+    ruled: list[tuple[str | None, str]] = []
+    if topic:
+        ruled = list(session.exec(
+            select(Location.code, Body.code).select_from(RoutingRule)
+            .join(Topic, Topic.id == RoutingRule.topic_id).join(Body, Body.id == RoutingRule.body_id)  # type: ignore[arg-type]
+            .join(Location, Location.id == RoutingRule.location_id, isouter=True)  # type: ignore[arg-type]
+            .where(Topic.code == topic, Body.is_active).order_by(col(RoutingRule.priority))).all())
+    out: list[str] = []
+    for code in codes:
+        body = rows.get(code)
+        if body is None or body.retired_at is None:
+            out.append(code)
+            continue
+        competent = [b for loc, b in ruled if b in body.successors and loc == location] or \
+            [b for loc, b in ruled if b in body.successors and loc is None]
+        out += competent[:1]
+    return list(dict.fromkeys(out))
+
+
 def _successor_for(rule: RoutingRule, successors: dict[int, str], explicit: dict[int, str],
                    rules: Sequence[RoutingRule]) -> tuple[str, bool]:
     if rule.topic_id in explicit:

@@ -219,3 +219,23 @@ def test_a_retirement_the_database_contradicts_is_refused(tmp_path, db):
     data["bodies"][0]["retired"] = {"date": "2026-01-01", "successors": ["minzdrav3"]}
     with pytest.raises(SeedError, match="уже упразднён"):
         seed(db, write(tmp_path, data))
+
+
+def test_a_repeat_of_a_message_answered_by_a_retired_body_goes_to_the_competent_successor(db):
+    """P12 sends a repeat to the body that answered before; a retired one is replaced, never used."""
+    from api.queries import repeat_link
+
+    seed(db, OLD_SEED)
+    names = {"mintrans": "Минтранс РСО-Алания"}
+    road = project_message(db, "4_10", MessageState.answered, {"mintrans": BodyStatus.published}, names)
+    bus = project_message(db, "4_11", MessageState.answered, {"mintrans": BodyStatus.published}, names,
+                          topic="transit_routes", location="iraf")
+    other = project_message(db, "4_12", MessageState.answered, {"mintrans": BodyStatus.published}, names,
+                            topic="emergencies", location="iraf")
+    seed(db)
+    with Session(db) as s:
+        link = repeat_link(s, road)
+        assert link is not None and link.bodies == ["komdor"]
+        assert link.body_names == {"komdor": "Комитет дорожного хозяйства РСО-Алания"}
+        assert repeat_link(s, bus).bodies == ["komtrans"]  # type: ignore[union-attr]
+        assert repeat_link(s, other).bodies == []  # no successor is competent: the curator routes it
