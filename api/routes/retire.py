@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field, StringConstraints
@@ -27,12 +28,13 @@ from models.retire import RetireError, RetirePlan, apply_retirement, plan_retire
 
 router = APIRouter(prefix="/api/v1", responses=error_responses(401, 403, 422, 503))
 
+MOSCOW = ZoneInfo("Europe/Moscow")  # the default date of a retirement is the Republic's today
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=60)]
 
 
 class RetireIn(StrictModel):
     successors: list[Code] = Field(min_length=1, max_length=10, description="Коды органов-правопреемников")
-    retired_at: date | None = Field(None, description="Дата упразднения (по умолчанию — сегодня)")
+    retired_at: date | None = Field(None, description="Дата упразднения (по умолчанию — сегодня по московскому времени)")
     routes: dict[Code, Code] = Field(default_factory=dict, max_length=200,
                                      description="Тема или группа тем → правопреемник, к которому переходят её "
                                      "правила. Без указания — к правопреемнику, у которого такое правило уже "
@@ -109,7 +111,7 @@ def _out(session: Session, plan: RetirePlan, dry_run: bool, notified: bool) -> R
 def _retire(engine: Engine, code: str, data: RetireIn, dry_run: bool, now: datetime) -> RetireOut:
     with Session(engine) as session:
         try:
-            plan = plan_retirement(session, code, data.successors, data.retired_at or now.date(), data.routes)
+            plan = plan_retirement(session, code, data.successors, data.retired_at or now.astimezone(MOSCOW).date(), data.routes)
         except RetireError as exc:
             raise ApiError(exc.detail, code=exc.code, status=exc.status) from None
         # Applying again is harmless: the rules have moved already and the notification key is the same.

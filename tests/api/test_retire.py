@@ -97,6 +97,16 @@ async def test_retire_moves_rules_lists_messages_notifies_once_and_keeps_history
                                                             "tsur_curators")]
     assert rows[0].data == {"body": "mintrans", "successors": ["komdor", "komtrans"], "workflow_ids": [held]}
 
+    # nothing routes to it again, and it is not made active again
+    res = await http.post(f"{V1}/routing-rules", headers=admin, json={"topic_code": "clinics", "body_code": "mintrans"})
+    assert res.status_code == 409 and res.json()["code"] == "body_retired", res.text
+    assert "упразднён" in res.json()["detail"]
+    rule = (await http.get(f"{V1}/routing-rules?body=komdor", headers=admin)).json()[0]
+    res = await http.patch(f"{V1}/routing-rules/{rule['id']}", headers=admin, json={"body_code": "mintrans"})
+    assert res.status_code == 409 and res.json()["code"] == "body_retired"
+    res = await http.patch(f"{V1}/bodies/mintrans", headers=admin, json={"is_active": True})
+    assert res.status_code == 409 and res.json()["code"] == "body_retired"
+
     # other successors for an already retired body: refused
     res = await http.post(f"{V1}/bodies/mintrans/retire", headers=admin, json={"successors": ["komtrans"]})
     assert res.status_code == 409 and res.json()["code"] == "already_retired"
