@@ -169,7 +169,7 @@ def test_suggestions_after_the_change(db):
 
 def test_the_shipped_file_states_its_date_and_sources():
     head = Path(load_seed.__globals__["DEFAULT_SEED"]).read_text(encoding="utf-8").split("version: 1")[0]
-    assert "REFLECTS: the structure of the Government as of 2026" in head
+    assert "REFLECTS: the structure of the Government as of December 2026" in head
     assert "registry-check-2026-12.md" in head and "vladikavkaz-news.ru/other/2025/04/18/6270" in head
     body = Path(load_seed.__globals__["DEFAULT_SEED"]).read_text(encoding="utf-8")
     for code in ("mincifry", "kommol", "komturizm", "kompechat", "mintrans", "regoperator"):
