@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func
+from sqlalchemy import func, not_
 from sqlmodel import Session, col, select
 
 from api.registry_check import body_names
 from api.schemas import EventItem, MessageItem, MessagePage
 from domain.messages import STATE_TITLES, ClassificationFields, MessageState, RepeatLink
 from models.readmodel import Message, MessageBody, MessageEvent
+from models.retire import current_bodies, held_by_retired
 
 REMOVED = "removed"  # BodyStatus.removed: the body was re-routed away
 
@@ -32,6 +33,7 @@ class MessageFilters:
     significant: bool | None = None
     due_before: datetime | None = None
     repeat: bool | None = None
+    held_by_retired: bool | None = None
     q: str | None = None
     sort: Literal["deadline", "newest"] = "deadline"
     page: int = 1
@@ -82,6 +84,8 @@ def list_messages(session: Session, f: MessageFilters, scope: frozenset[str] | N
         query = query.where(col(Message.next_deadline).is_not(None), col(Message.next_deadline) <= f.due_before)
     if f.repeat is not None:
         query = query.where(col(Message.repeat_of).is_not(None) if f.repeat else col(Message.repeat_of).is_(None))
+    if f.held_by_retired is not None:  # open and held by a retired body: for the curators to re-route
+        query = query.where(held_by_retired() if f.held_by_retired else not_(held_by_retired()))
     if f.q:
         query = query.where(col(Message.text).ilike(_like(f.q), escape="\\"))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
@@ -123,6 +127,7 @@ def repeat_link(session: Session, workflow_id: str) -> RepeatLink | None:
         bodies = session.exec(select(MessageBody.body).where(MessageBody.workflow_id == workflow_id,
                                                              col(MessageBody.status).not_in([REMOVED, "returned"]))
                               .order_by(col(MessageBody.id))).all()
+    bodies = current_bodies(session, bodies, row.topic, row.location)  # a retired body → its successor
     classification = None
     if row.topic and row.location:
         classification = ClassificationFields(topic=row.topic, location=row.location,

@@ -6,7 +6,7 @@ shared fields, ``X`` is the table, ``XCreate``/``XUpdate`` are request bodies, `
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, String, UniqueConstraint
@@ -35,6 +35,7 @@ class BodyKind(StrEnum):
     administration = "administration"  # Администрация Главы и Правительства
     tsur = "tsur"  # Центр управления регионом
     municipal = "municipal"  # администрация муниципального образования
+    partner = "partner"  # организация, о которой часто пишут (ресурсоснабжающая, региональный оператор)
 
 
 class Network(StrEnum):
@@ -64,6 +65,10 @@ class BodyBase(SQLModel):
 class Body(BodyBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     parent_id: int | None = Field(default=None, foreign_key="body.id", index=True)
+    # Retirement (models/retire.py): a body is never deleted; a retired one is inactive, names its
+    # successors (codes) and keeps its code and name for the history of the messages it handled.
+    retired_at: date | None = Field(default=None, index=True)
+    successors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class BodyCreate(BodyBase):
@@ -87,6 +92,8 @@ class BodyUpdate(SQLModel):
 class BodyPublic(BodyBase):
     id: int
     parent_id: int | None = None
+    retired_at: date | None = None
+    successors: list[str] = []
 
 
 # --- Person and tokens ------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The seed registry: bodies, topics, locations, routing rules and accounts from a YAML file.
 
-``load_seed(path)`` reads and validates the file (pydantic, every problem named by its entry);
-``seed(engine, path)`` upserts it by natural keys and reports what it created, updated or left as it was.
+``load_seed(path)`` (``models.seed_file``) reads and validates the file (pydantic, every problem named by
+its entry); ``seed(engine, path)`` upserts it by natural keys and reports what it created, updated or left
+as it was.
 
 Idempotent by construction:
 
@@ -11,287 +12,28 @@ Idempotent by construction:
   (``head_name``, ``responsible_name`` ...) keeps whatever an administrator put there;
 * nothing is ever deleted — rows an administrator added, and seeded rows later removed from the file,
   stay (deactivate a body with ``is_active: false`` instead).
+
+A change of structure is carried to an existing database: a body entry with ``retired:`` is retired
+(``models.retire``: its rules move to its successors, its open messages are listed for ЦУР and the
+curators notified once); a rule entry with ``replaces:`` moves the rule of the same topic and territory
+from the body that used to be competent. Renames keep the code.
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Session, SQLModel, select
 
-from models.registry import (
-    Body,
-    BodyCreate,
-    Location,
-    LocationBase,
-    RoutingRule,
-    SocialAccount,
-    SocialAccountCreate,
-    Topic,
-    TopicBase,
-    TopicGroup,
-    TopicGroupBase,
-)
-from models.settings import CONFIG_DIR
+from models.registry import Body, Location, RoutingRule, SocialAccount, Topic, TopicGroup, utcnow
+from models.retire import RetireError, RetirePlan, apply_retirement, plan_retirement
+from models.seed_file import DEFAULT_SEED, SeedData, SeedError, load_seed
 
-DEFAULT_SEED = CONFIG_DIR / "seed" / "north-ossetia.yaml"
-_CODE = re.compile(r"^[a-z0-9_\-]+$")
-
-
-class SeedError(ValueError):
-    """The seed file is missing, not YAML, or invalid; the message names the file and the entry."""
-
-
-def _check_code(v: str) -> str:
-    if not _CODE.fullmatch(v):
-        raise ValueError(f"code {v!r} must be lowercase ASCII letters, digits, '_' or '-'")
-    return v
-
-
-# --- the file's shape -------------------------------------------------------------------------
-# The entries reuse the registry's Create/Base models (same lengths and defaults as the tables) and
-# forbid unknown keys, so a misspelt field is an error rather than silently ignored.
-
-_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class BodySeed(BodyCreate):
-    model_config = _STRICT  # type: ignore[assignment]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _parent_alias(cls, data: Any) -> Any:
-        # In the file the parent body is written `parent: minzdrav`.
-        if isinstance(data, dict) and "parent" in data:
-            data = dict(data)
-            if "parent_code" in data:
-                raise ValueError("give either 'parent' or 'parent_code', not both")
-            data["parent_code"] = data.pop("parent")
-        return data
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        return _check_code(v)
-
-    @field_validator("parent_code")
-    @classmethod
-    def _parent_code(cls, v: str | None) -> str | None:
-        return None if v is None else _check_code(v)
-
-
-class TopicSeed(TopicBase):
-    model_config = _STRICT  # type: ignore[assignment]
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        return _check_code(v)
-
-
-class TopicGroupSeed(TopicGroupBase):
-    model_config = _STRICT  # type: ignore[assignment]
-
-    topics: list[TopicSeed] = Field(default_factory=list)
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        return _check_code(v)
-
-
-class LocationSeed(LocationBase):
-    model_config = _STRICT  # type: ignore[assignment]
-
-    kind: Literal["city", "district", "republic"]  # type: ignore[assignment]
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        return _check_code(v)
-
-
-class RoutingRuleSeed(BaseModel):
-    """One body for one or more topics, optionally in one or more locations (expanded to rows)."""
-
-    model_config = _STRICT
-
-    topic: str | None = None
-    topics: list[str] = []
-    location: str | None = None
-    locations: list[str] = []
-    body: str
-    priority: int | None = None
-
-    @model_validator(mode="after")
-    def _one_form(self) -> RoutingRuleSeed:
-        if (self.topic is None) == (not self.topics):
-            raise ValueError("give exactly one of 'topic' or 'topics'")
-        if self.location is not None and self.locations:
-            raise ValueError("give 'location' or 'locations', not both")
-        if self.priority is not None and not 0 <= self.priority <= 10000:
-            raise ValueError("priority must be within 0..10000")
-        return self
-
-    def expand(self) -> list[tuple[str, str | None]]:
-        """(topic, location) pairs this entry stands for; location None = the default route."""
-        topics = [self.topic] if self.topic is not None else self.topics
-        locations: list[str | None] = (
-            [self.location] if self.location is not None else list(self.locations) or [None]
-        )
-        return [(t, loc) for t in topics for loc in locations]
-
-
-class AccountSeed(SocialAccountCreate):
-    model_config = _STRICT  # type: ignore[assignment]
-
-
-class SeedData(BaseModel):
-    model_config = _STRICT
-
-    version: Literal[1] = 1
-    region: str = ""
-    locations: list[LocationSeed] = []
-    bodies: list[BodySeed] = []
-    topic_groups: list[TopicGroupSeed] = []
-    routing_rules: list[RoutingRuleSeed] = []
-    accounts: list[AccountSeed] = []
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_extensions(cls, data: Any) -> Any:
-        # Top-level keys starting with "x-" hold YAML anchors (as in docker-compose); not data.
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not str(k).startswith("x-")}
-        return data
-
-    @property
-    def topics(self) -> list[tuple[TopicGroupSeed, TopicSeed]]:
-        return [(g, t) for g in self.topic_groups for t in g.topics]
-
-    def routes(self) -> list[tuple[int, str, str | None, str, int | None]]:
-        """(entry index, topic, location, body, priority) for every row the rules stand for."""
-        return [
-            (i, topic, loc, r.body, r.priority)
-            for i, r in enumerate(self.routing_rules)
-            for topic, loc in r.expand()
-        ]
-
-
-# --- loading ----------------------------------------------------------------------------------
-
-
-def _label(raw: Any, loc: tuple[Any, ...]) -> str:
-    """`bodies[3] (minzdrav).name` — the path of a pydantic error, with the entry's code where known."""
-    parts: list[str] = []
-    node = raw
-    for step in loc:
-        if isinstance(step, int):
-            parts.append(f"[{step}]")
-            node = node[step] if isinstance(node, list) and step < len(node) else None
-            if isinstance(node, dict):
-                key = node.get("code") or node.get("url") or node.get("topic") or node.get("body")
-                if isinstance(key, str):
-                    parts.append(f" ({key})")
-        else:
-            parts.append(("." if parts else "") + str(step))
-            node = node.get(step) if isinstance(node, dict) else None
-    return "".join(parts) or "(file)"
-
-
-def _dupes(values: Iterable[str]) -> list[str]:
-    return sorted(v for v, n in Counter(values).items() if n > 1)
-
-
-def _cross_check(data: SeedData) -> list[str]:
-    """References between entries: every code a rule, a parent or an account names must exist."""
-    problems: list[str] = []
-    body_codes = {b.code for b in data.bodies}
-    topic_codes = {t.code for _, t in data.topics}
-    location_codes = {loc.code for loc in data.locations}
-
-    for what, codes in (
-        ("body code", [b.code for b in data.bodies]),
-        ("topic group code", [g.code for g in data.topic_groups]),
-        ("topic code", [t.code for _, t in data.topics]),
-        ("location code", [loc.code for loc in data.locations]),
-        ("account url", [a.url for a in data.accounts]),
-    ):
-        problems += [f"duplicate {what} {c!r}" for c in _dupes(codes)]
-
-    parents = {b.code: b.parent_code for b in data.bodies}
-    for i, b in enumerate(data.bodies):
-        if b.parent_code is None:
-            continue
-        if b.parent_code not in body_codes:
-            problems.append(f"bodies[{i}] ({b.code}).parent: unknown body {b.parent_code!r}")
-            continue
-        seen: set[str] = {b.code}
-        cur: str | None = b.parent_code
-        while cur is not None:
-            if cur in seen:
-                problems.append(f"bodies[{i}] ({b.code}).parent: cycle through {cur!r}")
-                break
-            seen.add(cur)
-            cur = parents.get(cur)
-
-    routed: dict[tuple[str, str | None], str] = {}
-    for i, topic, loc, body, _ in data.routes():
-        where = f"routing_rules[{i}]"
-        if topic not in topic_codes:
-            problems.append(f"{where}: unknown topic {topic!r}")
-        if loc is not None and loc not in location_codes:
-            problems.append(f"{where}: unknown location {loc!r}")
-        if body not in body_codes:
-            problems.append(f"{where}: unknown body {body!r}")
-        key = (topic, loc)
-        if key in routed:
-            problems.append(
-                f"{where}: topic {topic!r}{' in ' + repr(loc) if loc else ''} is already routed to {routed[key]!r}"
-            )
-        routed.setdefault(key, body)
-
-    for i, a in enumerate(data.accounts):
-        if a.body_code not in body_codes:
-            problems.append(f"accounts[{i}] ({a.url}).body_code: unknown body {a.body_code!r}")
-    return problems
-
-
-def load_seed(path: Path | None = None) -> SeedData:
-    """Read and validate a seed file; raise :class:`SeedError` naming the file and the bad entries."""
-    path = Path(path) if path is not None else DEFAULT_SEED
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SeedError(f"seed file {path}: not found") from None
-    except yaml.YAMLError as exc:
-        raise SeedError(f"seed file {path}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise SeedError(f"seed file {path}: expected a mapping at the top (bodies, topic_groups, ...)")
-    try:
-        data = SeedData.model_validate(raw)
-    except ValidationError as exc:
-        lines = [f"{_label(raw, tuple(e['loc']))}: {e['msg']}" for e in exc.errors()]
-        raise SeedError(_message(path, lines)) from None
-    problems = _cross_check(data)
-    if problems:
-        raise SeedError(_message(path, problems))
-    return data
-
-
-def _message(path: Path, problems: list[str], limit: int = 20) -> str:
-    shown = problems[:limit]
-    more = f"\n  ... and {len(problems) - limit} more" if len(problems) > limit else ""
-    return f"seed file {path}: {len(problems)} problem(s):\n  " + "\n  ".join(shown) + more
-
+__all__ = ["DEFAULT_SEED", "SeedData", "SeedError", "SeedReport", "load_seed", "seed"]
 
 # --- writing ----------------------------------------------------------------------------------
 
@@ -317,6 +59,7 @@ class Counts:
 class SeedReport:
     source: Path
     counts: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in KINDS})
+    retired: list[RetirePlan] = field(default_factory=list)  # retirements stated in the file, done now or before
 
     @property
     def created(self) -> int:
@@ -332,6 +75,12 @@ class SeedReport:
             c = self.counts[kind]
             lines.append(
                 f"  {_KIND_RU[kind]}: создано {c.created}, обновлено {c.updated}, без изменений {c.unchanged}"
+            )
+        for p in self.retired:
+            lines.append(
+                f"  упразднён «{p.body}» ({p.retired_at:%d.%m.%Y}) → {', '.join(p.successors)}: "
+                f"перенесено правил {len(p.rules)}, открытых сообщений у него {len(p.held)}"
+                + (" — список для кураторов ЦУР: GET /api/v1/messages?held_by_retired=true" if p.held else "")
             )
         return "\n".join(lines)
 
@@ -390,8 +139,8 @@ def seed(engine: Engine, path: Path | None = None) -> SeedReport:
         status: dict[str, str] = {}
         for b in data.bodies:
             _, status[b.code] = _upsert(
-                session, bodies, b.code, Body, b.model_dump(mode="json", exclude={"parent_code"}),
-                _stated(b, drop={"code", "parent_code"}), n["bodies"],
+                session, bodies, b.code, Body, b.model_dump(mode="json", exclude={"parent_code", "retired"}),
+                _stated(b, drop={"code", "parent_code", "retired"}), n["bodies"],
             )
         session.flush()  # ids for the parents
         for b in data.bodies:
@@ -419,11 +168,16 @@ def seed(engine: Engine, path: Path | None = None) -> SeedReport:
         session.flush()
 
         rules = {(r.topic_id, r.location_id, r.body_id): r for r in session.exec(select(RoutingRule))}
-        for _, topic, where, body, priority in data.routes():
+        for i, topic, where, body, priority in data.routes():
             key = (topics[topic].id, locations[where].id if where else None, bodies[body].id)
+            moved = [_replace(session, rules, (key[0], key[1], bodies[old].id), key)
+                     for old in data.routing_rules[i].replaces]
             stated = {} if priority is None else {"priority": priority}
             create = {"topic_id": key[0], "location_id": key[1], "body_id": key[2]} | stated
-            _upsert(session, rules, key, RoutingRule, create, stated, n["routing_rules"])
+            _, what = _upsert(session, rules, key, RoutingRule, create, stated, n["routing_rules"])
+            if any(moved) and what == "unchanged":  # moved from the body that used to be competent
+                n["routing_rules"].unchanged -= 1
+                n["routing_rules"].updated += 1
 
         accounts = {r.url: r for r in session.exec(select(SocialAccount))}
         for a in data.accounts:
@@ -431,5 +185,33 @@ def seed(engine: Engine, path: Path | None = None) -> SeedReport:
             _upsert(session, accounts, a.url, SocialAccount,
                     a.model_dump(mode="json", exclude={"body_code"}) | {"body_id": body_id},
                     _stated(a, drop={"url", "body_code"}) | {"body_id": body_id}, n["accounts"])
+        session.flush()
+
+        for b in data.bodies:  # every retirement is checked before any is made
+            if b.retired is None:
+                continue
+            try:
+                report.retired.append(plan_retirement(session, b.code, b.retired.successors, b.retired.date))
+            except RetireError as exc:
+                raise SeedError(f"seed file {path}: bodies ({b.code}).retired: {exc.detail}") from None
+        for plan in report.retired:
+            apply_retirement(session, plan, utcnow())
+            n["routing_rules"].updated += len(plan.rules)
         session.commit()
     return report
+
+
+def _replace(session: Session, rules: dict[Any, RoutingRule], old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    """The route (topic, location) that went to another body now goes to this one: move the old rule
+    (or drop it when the new one is already there). True if there was one."""
+    row = rules.pop(old, None)
+    if row is None:
+        return False
+    if new in rules:
+        session.delete(row)
+    else:
+        row.body_id = new[2]
+        session.add(row)
+        rules[new] = row
+    session.flush()
+    return True

@@ -109,6 +109,8 @@ def list_all(
     significant: bool | None = Query(None, description="Общественно значимое (п. 17)"),
     due_before: AwareDatetime | None = Query(None, description="Ближайший срок не позже"),
     repeat: bool | None = Query(None, description="Повторное сообщение (п. 12)"),
+    held_by_retired: bool | None = Query(None, description="Открытое сообщение у упразднённого органа: "
+                                         "перенаправить правопреемнику"),
     q: str | None = Query(None, min_length=1, max_length=200, description="Поиск по тексту"),
     sort: Literal["deadline", "newest"] = Query("deadline", description="deadline — ближайший срок; newest — новые"),
     page: int = Query(1, ge=1, le=100000),
@@ -123,6 +125,7 @@ def list_all(
                              importance=importance.value if importance else None,
                              network=network.value if network else None, breached=breached,
                              significant=significant, due_before=due_before, repeat=repeat, q=q, sort=sort,
+                             held_by_retired=held_by_retired,
                              page=page, per_page=per_page)
     return list_messages(session, filters, scope)
 

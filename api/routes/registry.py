@@ -91,6 +91,15 @@ def _body(session: Session, code: str) -> Body:
     return _by_code(session, Body, code, "Орган", "body_not_found")
 
 
+def _routable(session: Session, code: str) -> Body:
+    """A body a routing rule may name: not retired (a retired body's rules went to its successors)."""
+    body = _body(session, code)
+    if body.retired_at is not None:
+        raise Conflict(f"Орган «{body.name}» упразднён; правопреемники: {', '.join(body.successors)}",
+                       code="body_retired")
+    return body
+
+
 def _topic(session: Session, code: str) -> Topic:
     return _by_code(session, Topic, code, "Тема", "topic_not_found")
 
@@ -199,6 +208,9 @@ def update_body(data: BodyPatch, code: str = _code_path("Код органа"),
                 raise Conflict(f"Орган «{parent_code}» подчинён «{code}»: получился бы замкнутый круг подчинённости",
                                code="body_cycle")
             body.parent_id = parent.id
+    if values.get("is_active") and body.retired_at is not None:
+        raise Conflict(f"Орган «{body.name}» упразднён {body.retired_at:%d.%m.%Y}: его нельзя сделать действующим",
+                       code="body_retired")
     for key, value in values.items():
         setattr(body, key, value)
     return _body_out(_save(session, body), _codes(session, Body))
@@ -464,7 +476,7 @@ def get_routing_rule(rule_id: int = _id_path("Номер правила"),
 def create_routing_rule(data: RoutingRuleIn, session: Session = Depends(get_session)) -> RoutingRuleOut:
     topic = _topic(session, data.topic_code)
     location = _location(session, data.location_code) if data.location_code else None
-    body = _body(session, data.body_code)
+    body = _routable(session, data.body_code)
     location_id = location.id if location else None
     same = select(func.count()).select_from(RoutingRule).where(
         RoutingRule.topic_id == topic.id, RoutingRule.body_id == body.id,
@@ -484,7 +496,7 @@ def update_routing_rule(data: RoutingRulePatch, rule_id: int = _id_path("Ном�
     rule = _rule(session, rule_id)
     values = _changes(data)
     if "body_code" in values:
-        body = _body(session, values.pop("body_code"))
+        body = _routable(session, values.pop("body_code"))
         clash = session.exec(select(RoutingRule).where(
             RoutingRule.topic_id == rule.topic_id, RoutingRule.body_id == body.id, RoutingRule.id != rule.id,
             RoutingRule.location_id == rule.location_id if rule.location_id
