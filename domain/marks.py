@@ -43,7 +43,7 @@ _ROOTS = [re.compile(p) for p in (
     r"^муд(?:ак|ач|ил|озв|оеб)",
     r"^пид[оа]р",
     r"^залуп",
-    r"^манд(?:а|ы|у|е|ой|ав)",
+    r"^манд(?:а|ы|у|е|ой)$|^мандав",
     r"^гандон",
     r"^шлюх",
     r"^сук(?:а|и|у|ой)$|^сучар|^сучь",
@@ -54,13 +54,13 @@ _FORMS = (
     "хуй хуя хую хуе хуем хуи хуйня хуйло хуило нахуй похуй охуеть охуели охуел хуево хуевый "
     "пизда пизды пизде пизду пиздец пиздеж пиздят пиздить пиздюк ебать ебал ебали ебаный ебаные ебанутый "
     "заебал заебали заебись уебок уебище долбоеб блять блядь бля бляди блядство блядский сука суки суку "
-    "сучка мудак мудаки мудила пидор пидорас пидарас гандон нахер похер хер"
+    "сучка мудак мудаки мудила пидор пидорас пидарас гандон нахер похер хер херня"
 ).split()
 # Obscene words that name a person: an insult as well.
 _PERSONAL = re.compile(r"^(?:хуйло|хуило|муда[кч]|мудил|пид[оа]р|гандон|уеб|долбо[её]б|еблан|сучар|шлюх)")
-# Common words the roots would catch.
-_NOT_OBSCENE = frozenset({"хлебать", "бляха", "употреблять", "мандарин", "мандат", "сукно", "херсон",
-                          "ебола", "мудрый", "мудрость"})
+# Beginnings of common words the roots would catch.
+_NOT_OBSCENE = ("хлеба", "бляха", "бляш", "употребл", "мандарин", "мандат", "сукн", "херсон", "ебол", "мудр",
+                "оскорбл", "страху")
 
 
 def _normal_chunk(chunk: str) -> str | None:
@@ -109,7 +109,7 @@ def _obscene(word: str) -> str | None:
     """The obscene word ``word`` is (or masks), else None."""
     if _MASK in word:
         return _masked_match(word)
-    if word in _NOT_OBSCENE:
+    if word.startswith(_NOT_OBSCENE):
         return None
     return word if any(r.search(word) for r in _ROOTS) else None
 
