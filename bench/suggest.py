@@ -5,8 +5,12 @@
 Prints top-1 accuracy of the topic group (target >= 0.80), of the location (target >= 0.90; an item
 labelled with no location is right when none is suggested), of the topic (no target), the confusion of
 the misses (label -> suggestion: count), the P14 marks' precision and recall per mark, and the speed in
-texts/s (one core, warm caches excluded: every round screens texts it has not seen). Exit code 1 if a
+texts/s (one core; "cold" clears the word caches before every round, "warm" does not). Exit code 1 if a
 target is missed.
+
+Two sets: ``suggest_labelled.yaml`` (246 items, written before the keyword lists, which were then
+adjusted against its misses in a few general ways) and ``suggest_heldout.yaml`` (62 items, written after
+the lists were frozen) — the held-out figures are the honest ones.
 """
 
 from __future__ import annotations

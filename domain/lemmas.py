@@ -11,6 +11,7 @@ dictionaries ship as the ``pymorphy3-dicts-ru`` package, so nothing is downloade
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pymorphy3
 
 _MORPH: pymorphy3.MorphAnalyzer | None = None
+_MORPH_LOCK = threading.Lock()
 
 # Common abbreviations in citizens' posts, read as the words they stand for.
 ABBREVIATIONS: dict[str, str] = {
@@ -33,9 +35,11 @@ def morph() -> pymorphy3.MorphAnalyzer:
     """The process-wide analyzer, created on first use."""
     global _MORPH
     if _MORPH is None:
-        import pymorphy3
+        with _MORPH_LOCK:  # activities may screen from several threads at once
+            if _MORPH is None:
+                import pymorphy3
 
-        _MORPH = pymorphy3.MorphAnalyzer()
+                _MORPH = pymorphy3.MorphAnalyzer()
     return _MORPH
 
 
