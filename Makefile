@@ -31,6 +31,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/worktime.py
+	$(PY) bench/suggest.py
 	$(PY) bench/api.py
 
 clean:
