@@ -6,6 +6,7 @@ POST): it inserts a new row or finds the existing one, never overwriting a decis
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,8 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from domain.candidates import CandidateIn, CandidateStatus
 from models.registry import utcnow
+
+log = logging.getLogger(__name__)
 
 
 class Candidate(SQLModel, table=True):
@@ -77,4 +80,17 @@ def record_candidate(session: Session, cand: CandidateIn) -> tuple[Candidate, bo
                                                      Candidate.external_id == cand.external_id)).one()
         return found, False
     session.refresh(row)
+    screen(session, row)
     return row, True
+
+
+def screen(session: Session, row: Candidate) -> None:
+    """Fill the suggestion for triage (topic, district, body, P14 marks). A failure here never loses the
+    candidate: it stays, unscreened, and is logged."""
+    from models.screening import apply_screening  # screening reads the registry and this table
+
+    try:
+        apply_screening(session, row)
+    except Exception:
+        session.rollback()
+        log.exception("screening of candidate %s failed", row.id)
