@@ -78,6 +78,6 @@ def find_account_by_network_id(session: Session, network: str, group_id: int | s
 
 
 def monitored_accounts(session: Session) -> list[SocialAccount]:
-    return list(session.exec(select(SocialAccount).where(SocialAccount.monitored == True,  # noqa: E712
-                                                         col(SocialAccount.network_id).is_not(None))
+    """Accounts flagged ``monitored`` (an account whose network id is not resolved yet is resolved by the poll)."""
+    return list(session.exec(select(SocialAccount).where(SocialAccount.monitored == True)  # noqa: E712
                              .order_by(col(SocialAccount.id))).all())
