@@ -752,8 +752,13 @@ class PublishRequest(BaseModel):
 class PublishResult(BaseModel):
     """``manual``: the body has no account connected for automatic publication; ``not_connected``: it has
     one flagged ``auto_publish``, but Otklik has no network integration yet. In both cases nothing was
-    published, and the workflow waits for the executor's ``confirm_published``.
+    published, and the workflow waits for the executor's ``confirm_published``. ``published``: the answer
+    was posted through the network's API and read back (``url``, ``published_at``, ``verified``).
     """
 
-    status: Literal["manual", "not_connected"]
+    status: Literal["manual", "not_connected", "published"]
     detail: str
+    # ``published`` (activities.networks.publish): the answer is in the network, read back from it.
+    url: str | None = None
+    published_at: datetime | None = Field(default=None, description="The network's own time of the comment")
+    verified: bool = False

@@ -81,3 +81,15 @@ def monitored_accounts(session: Session) -> list[SocialAccount]:
     """Accounts flagged ``monitored`` (an account whose network id is not resolved yet is resolved by the poll)."""
     return list(session.exec(select(SocialAccount).where(SocialAccount.monitored == True)  # noqa: E712
                              .order_by(col(SocialAccount.id))).all())
+
+
+def publishing_account(session: Session, body_code: str, network: str) -> SocialAccount | None:
+    """The body's account in this network flagged for automatic publication (a connected one first)."""
+    from models.registry import Body
+
+    rows = session.exec(select(SocialAccount).join(Body, col(Body.id) == SocialAccount.body_id)
+                        .where(Body.code == body_code, SocialAccount.network == network,
+                               SocialAccount.auto_publish == True)  # noqa: E712
+                        .order_by(col(SocialAccount.id))).all()
+    connected = [a for a in rows if a.token_cipher]
+    return (connected or list(rows) or [None])[0]

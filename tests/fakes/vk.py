@@ -21,7 +21,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.fakes.server import LoopbackServer
@@ -58,6 +58,7 @@ class FakeVk:
         self.guids: dict[tuple[str, int, int, str], int] = {}
         self.photos: dict[tuple[int, int], dict[str, Any]] = {}
         self.uploads: dict[int, bytes] = {}
+        self.files: dict[str, bytes] = {}  # served at /files/{name}: media an answer links to
         self.calls: list[tuple[str, dict[str, str]]] = []
         self.faults: dict[str, deque[int]] = defaultdict(deque)
         self.stalls: dict[str, deque[float]] = defaultdict(deque)
@@ -184,9 +185,16 @@ class FakeVk:
             self.uploads[n] = content
         return JSONResponse({"server": 1, "photo": json.dumps([{"upload": n}]), "hash": f"h{n}"})
 
+    async def file(self, request: Request) -> Response:
+        content = self.files.get(request.path_params["name"])
+        if content is None:
+            return Response(status_code=404)
+        return Response(content, media_type="image/jpeg")
+
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/method/{name}", self.method, methods=["GET", "POST"]),
-                                 Route("/upload", self.upload, methods=["POST"])])
+                                 Route("/upload", self.upload, methods=["POST"]),
+                                 Route("/files/{name}", self.file, methods=["GET"])])
 
     # ------------------------------------------------------------------ methods
 
