@@ -10,8 +10,8 @@ the community's own posts and answers are skipped — and only then does the cur
 (``models.networks``). Exactly once: a crash re-reads, an overlapping run records the same ids, and the
 unique ``(network, external_id)`` makes both no-ops.
 
-Token: the account's own community token when connected, else OTKLIK_VK_SERVICE_TOKEN (VK's service key
-reads open communities' walls). Faults are raised as the clients classify them: retryable ones are
+Token: VK — OTKLIK_VK_SERVICE_TOKEN, the app's service key (``wall.get`` answers error 27 to a community
+token; a service key reads open communities' walls); OK — the group's own token. Faults are raised as the clients classify them: retryable ones are
 retried by Temporal; a non-retryable one (token revoked, access denied) fails this community's poll
 only — the workflow polls the others.
 """
@@ -120,8 +120,7 @@ class NetworkMonitor:
         gid = int(account.network_id or 0)
         owner, community = -gid, str(gid)
         result = PollResult(account_id=account.id or 0)
-        async with VkClient(token, base_url=self._settings.vk_api_url,
-                            token_kind="community" if account.token_cipher else "service") as vk:
+        async with VkClient(token, base_url=self._settings.vk_api_url, token_kind="service") as vk:
             wall = await vk.wall_get(owner, count=self._settings.monitor_recent_posts)
             last, _ = await asyncio.to_thread(self._cursor, "vk", community, "wall")
             posts = [p for p in wall.items if p.get("post_type") != "postpone"]
@@ -223,15 +222,17 @@ class NetworkMonitor:
     async def poll_community(self, target: MonitorTarget) -> PollResult:
         account, token = await asyncio.to_thread(self._load, target.account_id)
         if account.network == "vk":
-            token = token or self._settings.vk_service_token.get_secret_value()
-            if not token:
-                raise ApplicationError(f"Сообщество {account.url} не подключено и не задан OTKLIK_VK_SERVICE_TOKEN: "
-                                       "читать его нечем", type="NoToken", non_retryable=True)
+            # wall.get is unavailable with a community token (VK error 27): read with the service key.
+            service = self._settings.vk_service_token.get_secret_value()
+            if not service:
+                raise ApplicationError("Не задан сервисный ключ приложения ВКонтакте (OTKLIK_VK_SERVICE_TOKEN): "
+                                       f"стену сообщества {account.url} читать нечем", type="NoToken",
+                                       non_retryable=True)
             if account.network_id is None:
-                resolved = await resolve_vk(self._settings, account.url, token if account.token_cipher else None)
+                resolved = await resolve_vk(self._settings, account.url)
                 await asyncio.to_thread(self._set_network_id, target.account_id, resolved.network_id)
                 account.network_id = resolved.network_id
-            return await self._poll_vk(account, token)
+            return await self._poll_vk(account, service)
         if not token or account.network_id is None:
             raise ApplicationError(f"Группа {account.url} не подключена (нет ключа или id группы)", type="NoToken",
                                    non_retryable=True)

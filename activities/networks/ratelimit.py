@@ -15,7 +15,7 @@ from collections import deque
 
 VK_USER_RPS = 3
 VK_COMMUNITY_RPS = 20
-OK_RPS = 5  # OK publishes no per-token figure; a cautious default
+OK_RPS = 4  # OK publishes no per-token figure; a cautious default (its flood control answers 8)
 PERIOD = 1.1  # a tenth of a second of margin: the network counts arrivals, we count departures
 
 

@@ -14,7 +14,8 @@ token), and VK's error codes mapped to ``ApplicationError`` with ``non_retryable
 * retryable: 1 unknown error, 6 too many requests, 9 flood control, 10 internal server error, HTTP 5xx,
   timeouts and connection errors — Temporal retries the activity with backoff;
 * non-retryable: 5 authorization failed, 15 access denied, 100 bad parameter, 212 access to post comments
-  denied, 213 no access to commenting (comments closed), and every other code — each with a Russian reason.
+  denied, 213 no access to commenting (comments closed), 27 method unavailable with a community token, and
+  every other code — each with a Russian reason.
 
 Methods (dev.vk.com/ru/method/<name>; parameter shapes checked against VK's own schema as typed in
 vk-io, negezor.github.io/vk-io/references/vk-io/interfaces/Params.WallCreateCommentParams.html):
@@ -49,6 +50,7 @@ VK_ERROR_REASONS: dict[int, str] = {
     10: "ВКонтакте: внутренняя ошибка сервера, запрос будет повторён",
     15: "ВКонтакте: доступ запрещён — у ключа нет нужных прав или сообщество закрыто",
     18: "ВКонтакте: страница удалена или заблокирована",
+    27: "ВКонтакте: метод недоступен с ключом сообщества — нужен сервисный ключ приложения (OTKLIK_VK_SERVICE_TOKEN)",
     100: "ВКонтакте: неверный параметр запроса",
     212: "ВКонтакте: доступ к комментариям записи запрещён",
     213: "ВКонтакте: комментарии к записи закрыты — ответ нужно опубликовать иначе",

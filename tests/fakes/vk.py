@@ -28,7 +28,8 @@ from tests.fakes.server import LoopbackServer
 
 ERROR_MESSAGES = {
     5: "User authorization failed: invalid access_token (4).", 6: "Too many requests per second",
-    9: "Flood control", 10: "Internal server error", 15: "Access denied", 100: "One of the parameters specified "
+    9: "Flood control", 10: "Internal server error", 15: "Access denied",
+    27: "Group authorization failed: method is unavailable with group auth.", 100: "One of the parameters specified "
     "was missing or invalid", 212: "Access to post comments denied", 213: "Access denied: no access to comments",
 }
 
@@ -199,6 +200,8 @@ class FakeVk:
     # ------------------------------------------------------------------ methods
 
     def m_wall_get(self, p: dict[str, str], t: Token, raw: str) -> Any:
+        if t.kind == "community":
+            raise VkError(27)  # "Group authorization failed: method is unavailable with group auth"
         owner = int(p["owner_id"])
         posts = sorted((v for (o, _), v in self.posts.items() if o == owner), key=lambda x: -x["id"])
         off, cnt = int(p.get("offset", 0)), min(int(p.get("count", 20)), 100)

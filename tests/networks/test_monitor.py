@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.client import Client, ScheduleIntervalSpec
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -28,6 +29,7 @@ GID = 62_000_003
 OK_GID = "70000009876543"
 TOKEN = "vk1.a.mozdok-community-token"
 OK_TOKEN = "ok-mozdok-group-token"
+SERVICE = "vk-app-service-key"
 
 
 def add_account(engine: Engine, network: str, url: str, network_id: str | None, token: str | None) -> int:
@@ -55,6 +57,7 @@ def candidates(engine: Engine) -> list[tuple[str, str, str]]:
 @pytest.fixture
 def vk(fake_vk: RunningFakeVk) -> RunningFakeVk:
     fake_vk.vk.add_group(GID, "mozdok_adm", "АМС Моздокского района", token=TOKEN)
+    fake_vk.vk.add_token(SERVICE, "service")
     return fake_vk
 
 
@@ -67,7 +70,8 @@ async def test_vk_posts_comments_and_replies_once_across_overlapping_runs(
     c1 = f.add_comment(-GID, own, 802, "А когда дадут воду на Садовой?")
     f.add_comment(-GID, own, -GID, "Завтра к 18:00")  # the community's answer: skipped
     f.add_comment(-GID, own, 803, "Спасибо", reply_to_comment=c1)
-    settings = Settings(database_url=db_url, vk_api_url=vk.base_url, secret_key=KEY, monitor_recent_posts=10)
+    settings = Settings(database_url=db_url, vk_api_url=vk.base_url, secret_key=KEY, monitor_recent_posts=10,
+                        vk_service_token=SERVICE)
     target = MonitorTarget(account_id=account, network="vk", url="https://vk.com/mozdok_adm")  # type: ignore[arg-type]
     env = ActivityEnvironment()
     a, b = await asyncio.gather(env.run(NetworkMonitor(db, settings).poll_community, target),
@@ -90,11 +94,21 @@ async def test_vk_posts_comments_and_replies_once_across_overlapping_runs(
     assert (quiet.posts, quiet.comments) == (0, 0) and len(candidates(db)) == 6
 
 
+async def test_without_a_service_key_the_poll_fails_for_good_with_a_reason(
+        db: Engine, db_url: str, vk: RunningFakeVk) -> None:
+    account = add_account(db, "vk", f"https://vk.com/club{GID}", str(GID), TOKEN)
+    settings = Settings(database_url=db_url, vk_api_url=vk.base_url, secret_key=KEY)
+    target = MonitorTarget(account_id=account, network="vk", url=f"https://vk.com/club{GID}")  # type: ignore[arg-type]
+    with pytest.raises(ApplicationError) as err:
+        await ActivityEnvironment().run(NetworkMonitor(db, settings).poll_community, target)
+    assert err.value.non_retryable and "OTKLIK_VK_SERVICE_TOKEN" in err.value.message
+
+
 async def test_a_worker_restart_between_passes_records_nothing_twice(
         db: Engine, db_url: str, vk: RunningFakeVk, dev_env: WorkflowEnvironment) -> None:
     add_account(db, "vk", f"https://vk.com/club{GID}", str(GID), TOKEN)
     vk.vk.add_post(-GID, 901, "Не работает светофор на Кирова")
-    settings = Settings(database_url=db_url, vk_api_url=vk.base_url, secret_key=KEY)
+    settings = Settings(database_url=db_url, vk_api_url=vk.base_url, secret_key=KEY, vk_service_token=SERVICE)
     queue = f"monitor-{uuid.uuid4().hex[:8]}"
     client: Client = dev_env.client
 

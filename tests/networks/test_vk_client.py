@@ -23,9 +23,14 @@ def vk(fake_vk: RunningFakeVk) -> RunningFakeVk:
 async def test_read_write_delete_ban_resolve(vk: RunningFakeVk) -> None:
     post = vk.vk.add_post(-GID, 501, "Когда починят дорогу в Моздоке?")
     first = vk.vk.add_comment(-GID, post, 502, "Поддерживаю")
+    vk.vk.add_token("service-key", "service")
+    async with VkClient("service-key", base_url=vk.base_url, token_kind="service") as reader:
+        page = await reader.wall_get(-GID)
+    assert page.count == 1 and page.items[0]["text"].startswith("Когда")
     async with VkClient(TOKEN, base_url=vk.base_url) as c:
-        page = await c.wall_get(-GID)
-        assert page.count == 1 and page.items[0]["text"].startswith("Когда")
+        with pytest.raises(VkApiError) as group_auth:
+            await c.wall_get(-GID)
+        assert group_auth.value.code == 27 and group_auth.value.non_retryable
         cid = await c.wall_create_comment(-GID, post, "Ответ министерства", from_group=GID,
                                           reply_to_comment=first, guid="g1")
         stored = await c.wall_get_comment(-GID, cid)
@@ -87,10 +92,10 @@ async def test_bad_token_is_5_and_timeouts_are_retryable(vk: RunningFakeVk) -> N
         with pytest.raises(VkApiError) as err:
             await c.wall_get(-GID)
     assert err.value.code == 5 and err.value.non_retryable
-    vk.vk.stall_after_store("wall.get", 2.0)
+    vk.vk.stall_after_store("groups.getById", 2.0)
     async with VkClient(TOKEN, base_url=vk.base_url, timeout=0.3) as c:
         with pytest.raises(VkUnavailable) as slow:
-            await c.wall_get(-GID)
+            await c.groups_get_by_id()
     assert not slow.value.non_retryable
     assert "wrong" not in repr(VkClient("secret-token"))
 
