@@ -96,6 +96,25 @@ class NetworkPublisher:
                     return c
         return None
 
+    def _readers(self, token: str) -> list[tuple[str, str]]:
+        """Tokens to read with: the community's, then the app's service key (some reads refuse group auth)."""
+        service = self._settings.vk_service_token.get_secret_value()
+        return [(token, "community"), *([(service, "service")] if service else [])]
+
+    async def _read(self, token: str, read: Any) -> Any:
+        """``read(client)`` with the first token VK accepts for it; a refusal after them all is re-raised."""
+        last: VkApiError | None = None
+        for key, kind in self._readers(token):
+            async with VkClient(key, base_url=self._settings.vk_api_url, token_kind=kind) as vk:  # type: ignore[arg-type]
+                try:
+                    return await read(vk)
+                except VkApiError as exc:
+                    if not exc.non_retryable:
+                        raise
+                    last = exc
+        assert last is not None
+        raise last
+
     async def _publish_vk(self, req: PublishRequest, account: SocialAccount, token: str) -> PublishResult:
         thread = thread_of(req.reply_to_url)
         if thread is None or thread.kind != "wall":
@@ -104,18 +123,30 @@ class NetworkPublisher:
         owner, post = int(thread.owner), int(thread.post)
         reply_to = int(thread.comment) if thread.comment else None
         group_id = int(account.network_id or 0)
-        async with VkClient(token, base_url=self._settings.vk_api_url) as vk:
-            found = None
-            if activity.info().attempt > 1:
-                found = await self._already_posted(vk, owner, post, -group_id, req.text, reply_to)
-            if found is None:
+        found = None
+        if activity.info().attempt > 1:
+            try:
+                found = await self._read(token, lambda vk: self._already_posted(
+                    vk, owner, post, -group_id, req.text, reply_to))
+            except VkApiError as exc:
+                if exc.code not in (15, 27):  # cannot read the thread: the guid alone prevents a double
+                    raise
+        if found is None:
+            async with VkClient(token, base_url=self._settings.vk_api_url) as vk:
                 attachments = await self._photos(vk, group_id, req)
                 comment_id = await vk.wall_create_comment(owner, post, req.text, from_group=group_id,
                                                           reply_to_comment=reply_to, attachments=attachments,
                                                           guid=publish_guid(req.workflow_id, req.draft_id))
-            else:
-                comment_id = int(found["id"])
-            stored = await vk.wall_get_comment(owner, comment_id)
+        else:
+            comment_id = int(found["id"])
+        # From here on the answer IS published: a refusal to read it back never turns into "manual".
+        try:
+            stored = await self._read(token, lambda vk: vk.wall_get_comment(owner, comment_id))
+        except VkApiError as exc:
+            if not exc.non_retryable:
+                raise
+            return PublishResult(status="published", url=vk_comment_url(owner, post, comment_id, reply_to),
+                                 verified=False, detail=f"Ответ опубликован, но прочитать его не удалось: {exc.message}")
         if stored is None:
             raise ApplicationError("ВКонтакте не показывает только что опубликованный комментарий; проверка "
                                    "будет повторена", type="VkNotVisible")
@@ -184,8 +215,8 @@ class NetworkPublisher:
         pub = link.published
         try:
             if req.network == Network.vk:
-                async with VkClient(token, base_url=self._settings.vk_api_url) as vk:
-                    stored = await vk.wall_get_comment(int(pub.owner), int(pub.comment or 0))
+                stored = await self._read(token, lambda vk: vk.wall_get_comment(
+                    int(pub.owner), int(pub.comment or 0)))
                 if stored is not None and int(stored.get("post_id") or 0) != int(pub.post):
                     stored = None
                 at = datetime.fromtimestamp(int(stored["date"]), UTC) if stored else None

@@ -104,6 +104,17 @@ async def test_closed_comments_fall_back_to_the_executor(db: Engine, db_url: str
     assert result.status == "manual" and "закрыты" in result.detail and "исполнитель" in result.detail
 
 
+async def test_a_refused_read_back_still_reports_the_comment_as_published(db: Engine, db_url: str,
+                                                                         vk: RunningFakeVk) -> None:
+    connect(db)
+    post = vk.vk.add_post(-GID, CITIZEN, "Вопрос")
+    vk.vk.fail_next("wall.getComment", 15)  # e.g. a token without read rights: no service key to fall back to
+    result = await ActivityEnvironment().run(NetworkPublisher(db, settings_for(db_url, vk)).publish_answer,
+                                             request(f"https://vk.com/wall-{GID}_{post}"))
+    assert result.status == "published" and not result.verified and result.published_at is None
+    assert len(vk.vk.wall_comments(-GID, post)) == 1  # never "manual" once it is posted: no second answer
+
+
 async def test_no_account_is_manual_and_no_token_is_not_connected(db: Engine, db_url: str, vk: RunningFakeVk) -> None:
     pub = NetworkPublisher(db, settings_for(db_url, vk))
     post = vk.vk.add_post(-GID, CITIZEN, "Вопрос")
