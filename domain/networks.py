@@ -59,11 +59,11 @@ def parse_vk_thread(url: str) -> VkThread | None:
         return None
     query = parse_qs(parts.query)
     path = parts.path.strip("/")
-    w = (query.get("w") or [None])[0]
+    w = next(iter(query.get("w") or []), None)
     candidate = w if w and (w.startswith("wall") or w.startswith("topic")) else path
 
     def _int(key: str) -> int | None:
-        v = (query.get(key) or [None])[0]
+        v = next(iter(query.get(key) or []), None)
         return int(v) if v and v.isdigit() else None
 
     m = _WALL.match(candidate)

@@ -51,7 +51,7 @@ def parse_ok_url(url: str) -> OkRef | None:
     m = _TOPIC_PATH.match(parts.path)
     if not m:
         return None
-    comment = (parse_qs(parts.query).get("comment") or [None])[0]
+    comment = next(iter(parse_qs(parts.query).get("comment") or []), None)
     return OkRef(gid=m.group(1), topic_id=m.group(2), comment_id=comment or None)
 
 

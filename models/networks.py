@@ -92,4 +92,5 @@ def publishing_account(session: Session, body_code: str, network: str) -> Social
                                SocialAccount.auto_publish == True)  # noqa: E712
                         .order_by(col(SocialAccount.id))).all()
     connected = [a for a in rows if a.token_cipher]
-    return (connected or list(rows) or [None])[0]
+    found = connected or list(rows)
+    return found[0] if found else None

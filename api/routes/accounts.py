@@ -121,8 +121,8 @@ async def create_account(data: AccountIn, session: Session = Depends(get_session
                                                         SocialAccount.network_id == network_id)).first()
         if same is not None:
             raise Conflict(f"Это сообщество уже есть в реестре: аккаунт №{same.id} ({same.url})", code="duplicate")
-    account = SocialAccount(**data.model_dump(exclude={"body_code", "name"}), name=name, body_id=body.id,
-                            network_id=network_id)  # type: ignore[arg-type]
+    account = SocialAccount(**data.model_dump(exclude={"body_code", "name"}), name=name,
+                            body_id=body.id, network_id=network_id)  # type: ignore[arg-type]
     session.add(account)
     session.commit()
     session.refresh(account)
