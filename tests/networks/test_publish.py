@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -65,7 +66,9 @@ def vk(fake_vk: RunningFakeVk) -> RunningFakeVk:
     return fake_vk
 
 
-async def test_reply_to_a_comment_from_the_community_with_a_photo(db: Engine, db_url: str, vk: RunningFakeVk) -> None:
+async def test_reply_to_a_comment_from_the_community_with_a_photo(db: Engine, db_url: str, vk: RunningFakeVk,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     connect(db)
     post = vk.vk.add_post(-GID, CITIZEN, "Новости министерства")
     asked = vk.vk.add_comment(-GID, post, CITIZEN, "Две недели не могу записаться к терапевту")
@@ -80,6 +83,7 @@ async def test_reply_to_a_comment_from_the_community_with_a_photo(db: Engine, db
     assert result.url == f"https://vk.com/wall-{GID}_{post}?reply={answer['id']}&thread={asked}"
     assert result.published_at == datetime.fromtimestamp(answer["date"], UTC)
     assert ("wall.getComment", {"owner_id": str(-GID), "comment_id": str(answer["id"]), "v": "5.199"}) in vk.vk.calls
+    assert caplog.records and TOKEN not in caplog.text  # the token is never logged, even at DEBUG
 
 
 async def test_a_retried_attempt_adopts_the_comment_already_there(db: Engine, db_url: str, vk: RunningFakeVk) -> None:
