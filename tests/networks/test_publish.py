@@ -159,7 +159,7 @@ async def test_a_worker_killed_mid_publication_leaves_one_comment(
         db: Engine, db_url: str, vk: RunningFakeVk, dev_env: WorkflowEnvironment) -> None:
     connect(db)
     post = vk.vk.add_post(-GID, CITIZEN, "Не вывозят мусор")
-    vk.vk.stall_after_store("wall.createComment", 30.0)
+    vk.vk.stall_after_store("wall.createComment", 10.0)
     queue = f"publish-kill-{uuid.uuid4().hex[:8]}"
     first = await asyncio.to_thread(_worker_process, dev_env, queue, db_url, vk)
     client: Client = dev_env.client
