@@ -29,7 +29,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         client,
         task_queue=settings.task_queue,
         workflows=ALL_WORKFLOWS,
-        activities=build_activities(get_engine(settings.db_url)),
+        activities=build_activities(get_engine(settings.db_url), settings),
         activity_executor=executor,
         max_concurrent_activities=32,
     )
@@ -54,8 +54,10 @@ async def connect(settings: Settings, attempts: int = 30) -> Client:
 async def run_worker(settings: Settings) -> None:
     client = await connect(settings)
     from workflows.client import ensure_triage_schedule
+    from workflows.network_schedules import ensure_network_schedules
 
     await ensure_triage_schedule(client, settings)  # candidates past the triage target: ЦУР duty officer
+    await ensure_network_schedules(client, settings)  # polling the watched communities into candidates
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

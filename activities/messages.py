@@ -286,5 +286,6 @@ class MessageActivities:
 
 def message_activities(engine: Engine) -> list[Any]:
     acts = MessageActivities(engine)
-    return [acts.project_message, acts.write_outputs, acts.notify_events, acts.write_police_notice,
-            acts.publish_answer]
+    # ``publish_answer`` is the networks' (activities.networks.publish); the one here answers "manual" only
+    # where no network integration is configured (tests of the read model use it directly).
+    return [acts.project_message, acts.write_outputs, acts.notify_events, acts.write_police_notice]

@@ -10,7 +10,7 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.intake import Intake
-from api.routes import candidates, health, messages, registry, retire, vk
+from api.routes import accounts, candidates, health, messages, registry, retire, vk
 from api.temporal import TemporalGateway
 from models.db import get_engine
 from models.settings import Settings, get_settings
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(messages.router)
     app.include_router(registry.router)
     app.include_router(retire.router)
+    app.include_router(accounts.router)
     app.include_router(vk.router)
     app.include_router(candidates.router)
     return app

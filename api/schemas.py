@@ -267,6 +267,12 @@ class AccountOut(SocialAccountPublic):
     body_code: str
 
 
+class AccountTokenIn(Strict, BaseModel):
+    """Ключ доступа сообщества (ВКонтакте: Управление → Работа с API; Одноклассники: ключ группы)."""
+
+    token: text(400, 10)  # type: ignore[valid-type]
+
+
 # --- messages ---------------------------------------------------------------------------------------
 
 WORKFLOW_ID_PATTERN = r"^msg-[a-z]+-[A-Za-z0-9_.:~\-]+$"

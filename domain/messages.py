@@ -69,7 +69,6 @@ from domain.views import (
     RouteView,
     StepSummary,
     TransitionOutputs,
-    VerifyRequest,
 )
 from domain.vocabulary import (
     CLOSED_STATES,
@@ -171,7 +170,6 @@ __all__ = [
     "Source",
     "StepSummary",
     "TransitionOutputs",
-    "VerifyRequest",
     "check_action",
     "check_http_url",
     "message_workflow_id",

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from domain.decisions import ChecklistItem, DraftKind, IllegalFlag, PublicationRecord, Publisher, RouteOrder
+from domain.decisions import ChecklistItem, DraftKind, IllegalFlag, Publisher, RouteOrder
 from domain.notifications import NotificationEvent
 from domain.sla import StepKey
 from domain.vocabulary import (
@@ -319,22 +319,17 @@ class PublishRequest(BaseModel):
 
 
 class PublishResult(BaseModel):
-    """``published``: the network took the answer (``record`` says where and when, by the network's clock).
-    ``manual``: the body has no account connected for automatic publication; ``not_connected``: it has one
-    flagged ``auto_publish`` but no working token. In both, the workflow waits for ``confirm_published``.
+    """``published``: the answer was posted through the network's API and read back (``url``, the network's own
+    ``published_at``, ``verified``). ``manual``: the body has no account connected for automatic publication (or
+    the network refused for good, ``detail`` says why); ``not_connected``: an account flagged ``auto_publish``
+    without a working token. In those, the workflow waits for the executor's ``confirm_published``.
     """
 
-    status: str  # "published" | "manual" | "not_connected" | "failed"
+    status: Literal["manual", "not_connected", "published"]
     detail: str = ""
-    record: PublicationRecord | None = None
-
-
-class VerifyRequest(BaseModel):
-    """``verify_publication``: is ``record.url`` an answer in the message's own thread, and when did it go out?"""
-
-    record: PublicationRecord
-    network: Network
-    message_url: str
+    url: str | None = None
+    published_at: datetime | None = Field(default=None, description="The network's own time of the comment")
+    verified: bool = False
 
 
 class TransitionOutputs(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, String, UniqueConstraint
+from sqlalchemy import JSON, Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Natural keys: lowercase ASCII codes (sqlmodel's `regex=` is ignored under pydantic 2; `pattern` works).
@@ -256,6 +256,7 @@ class SocialAccountBase(SQLModel):
     is_official: bool = True
     description: str = Field(default="", max_length=2000)
     auto_publish: bool = False  # connected for automatic publication of answers
+    monitored: bool = False  # polled by the monitoring schedule (activities.networks.monitor)
 
 
 class SocialAccount(SocialAccountBase, table=True):
@@ -263,6 +264,12 @@ class SocialAccount(SocialAccountBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     body_id: int = Field(foreign_key="body.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # The network's own id (VK group_id, OK gid), resolved from the address the admin typed.
+    network_id: str | None = Field(default=None, max_length=40, index=True)
+    # The community token, AES-GCM encrypted (models.secrets); never returned, never logged.
+    token_cipher: str | None = Field(default=None, sa_type=Text)
+    token_scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    token_checked_at: datetime | None = None
 
 
 class SocialAccountCreate(SocialAccountBase):
@@ -274,8 +281,13 @@ class SocialAccountUpdate(SQLModel):
     is_official: bool | None = None
     description: str | None = None
     auto_publish: bool | None = None
+    monitored: bool | None = None
 
 
 class SocialAccountPublic(SocialAccountBase):
     id: int
     body_id: int
+    network_id: str | None = None
+    connected: bool = False
+    token_scopes: list[str] = Field(default_factory=list)
+    token_checked_at: datetime | None = None

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     search_attributes: bool = True
     vk_confirmation_code: str = ""
     vk_secret: str = ""
+    # Networks (activities.networks): the key that encrypts bodies' community tokens, the APIs' addresses.
+    secret_key: SecretStr = Field(default=SecretStr(""), description="Encrypts stored network tokens")
+    vk_api_url: str = "https://api.vk.com/method/"
+    vk_service_token: SecretStr = Field(default=SecretStr(""), description="VK app service key (screen names)")
+    ok_api_url: str = "https://api.ok.ru/"
+    ok_application_key: str = ""
+    ok_application_secret_key: SecretStr = SecretStr("")
+    monitor_interval_minutes: int = Field(default=5, ge=1, le=1440)
+    monitor_recent_posts: int = Field(default=20, ge=1, le=100)
 
     @field_validator("timezone")
     @classmethod

@@ -1,6 +1,7 @@
 """Otklik's workflows; ``ALL_WORKFLOWS`` is what the Worker registers."""
 
 from workflows.message import MessageWorkflow
+from workflows.monitor import NetworkMonitorWorkflow
 from workflows.triage import TriageReminderWorkflow
 
-ALL_WORKFLOWS = [MessageWorkflow, TriageReminderWorkflow]
+ALL_WORKFLOWS = [MessageWorkflow, TriageReminderWorkflow, NetworkMonitorWorkflow]

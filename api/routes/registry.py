@@ -1,4 +1,4 @@
-"""The registry: bodies, people, topic groups, topics, locations, routing rules, social accounts.
+"""The registry: bodies, people, topic groups, topics, locations, routing rules (accounts: ``api.routes.accounts``).
 
 Everyone with a token reads; only an administrator writes. Requests name related rows by their codes
 (``parent_code``, ``body_code``, ``topic_code`` ...); responses carry both ids and codes.
@@ -18,9 +18,6 @@ from api.deps import get_session
 from api.errors import Conflict, NotFound, Unprocessable, error_responses
 from api.schemas import (
     CODE_PATTERN,
-    AccountIn,
-    AccountOut,
-    AccountPatch,
     BodyIn,
     BodyOut,
     BodyPatch,
@@ -44,11 +41,9 @@ from api.schemas import (
 from models.registry import (
     Body,
     Location,
-    Network,
     Person,
     Role,
     RoutingRule,
-    SocialAccount,
     Topic,
     TopicGroup,
 )
@@ -507,66 +502,3 @@ def update_routing_rule(data: RoutingRulePatch, rule_id: int = _id_path("Ном�
     for key, value in values.items():
         setattr(rule, key, value)
     return _rule_out(_save(session, rule), *_rule_maps(session))
-
-
-# --- social accounts --------------------------------------------------------------------------------
-
-
-def _account_out(account: SocialAccount, bodies: dict[int, str]) -> AccountOut:
-    return _out(AccountOut, account, body_code=bodies[account.body_id])
-
-
-def _account(session: Session, account_id: int) -> SocialAccount:
-    account = session.get(SocialAccount, account_id)
-    if account is None:
-        raise NotFound(f"Аккаунт №{account_id} не найден", code="account_not_found")
-    return account
-
-
-@router.get("/accounts", response_model=list[AccountOut], dependencies=READ, tags=["реестр: аккаунты"],
-            summary="Официальные аккаунты в соцсетях (реестр, п. 2 Порядка)")
-def list_accounts(
-    body: str | None = Query(None, description="Код органа", max_length=40),
-    network: Network | None = Query(None, description="Соцсеть"),
-    limit: int = _limit(),
-    offset: int = _offset(),
-    session: Session = Depends(get_session),
-) -> list[AccountOut]:
-    query = select(SocialAccount).order_by(col(SocialAccount.id))
-    if body is not None:
-        query = query.where(SocialAccount.body_id == _body(session, body).id)
-    if network is not None:
-        query = query.where(SocialAccount.network == network.value)
-    bodies = _codes(session, Body)
-    return [_account_out(a, bodies) for a in session.exec(query.offset(offset).limit(limit)).all()]
-
-
-@router.get("/accounts/{account_id}", response_model=AccountOut, dependencies=READ, tags=["реестр: аккаунты"],
-            summary="Аккаунт", responses=error_responses(404))
-def get_account(account_id: int = _id_path("Номер аккаунта"),
-                session: Session = Depends(get_session)) -> AccountOut:
-    return _account_out(_account(session, account_id), _codes(session, Body))
-
-
-@router.post("/accounts", response_model=AccountOut, status_code=status.HTTP_201_CREATED, dependencies=WRITE,
-             tags=["реестр: аккаунты"], summary="Добавить аккаунт",
-             description="Сообщество ВКонтакте, из которого принимаются события Callback API, регистрируется "
-             "по адресу с числовым id: https://vk.com/club{group_id} (или public{group_id}).",
-             responses=error_responses(403, 404, 409))
-def create_account(data: AccountIn, session: Session = Depends(get_session)) -> AccountOut:
-    body = _body(session, data.body_code)
-    if session.exec(select(SocialAccount).where(SocialAccount.url == data.url)).first() is not None:
-        raise Conflict(f"Аккаунт с адресом {data.url} уже есть в реестре", code="duplicate")
-    account = SocialAccount(**data.model_dump(exclude={"body_code"}), body_id=body.id)  # type: ignore[arg-type]
-    return _account_out(_save(session, account), _codes(session, Body))
-
-
-@router.patch("/accounts/{account_id}", response_model=AccountOut, dependencies=WRITE, tags=["реестр: аккаунты"],
-              summary="Изменить аккаунт", responses=error_responses(403, 404))
-def update_account(data: AccountPatch, account_id: int = _id_path("Номер аккаунта"),
-                   session: Session = Depends(get_session)) -> AccountOut:
-    account = _account(session, account_id)
-    for key, value in _changes(data).items():
-        setattr(account, key, value)
-    return _account_out(_save(session, account), _codes(session, Body))
-

@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
         PublisherChange,
         PublishRequest,
     )
-    from domain.publication import same_thread
+    from domain.publication import link_problem
     from domain.sla import StepKey
     from workflows.message.core import MessageCore, now_s, reject
 
@@ -267,9 +267,9 @@ class DraftHandlers(MessageCore):
             raise reject("Время публикации раньше согласования ответа: проверьте дату и время.")
         if p.published_at is not None and p.published_at > workflow.now() + CLOCK_SKEW:
             raise reject("Время публикации не может быть в будущем.")
-        if not same_thread(self._inp.network.value, self._inp.url, p.url):
-            raise reject("Ссылка должна вести на ответ в той же сети и под тем же постом, что и сообщение: "
-                         f"{self._inp.url}")
+        problem = link_problem(self._inp.network, self._inp.url, p.url)
+        if problem is not None:
+            raise reject(f"{problem}. Укажите ссылку на ответ под сообщением: {self._inp.url}")
 
     def _published(self, rec: PublicationRecord, at: datetime, actor: Actor, *, declared: datetime | None = None,
                    verified: bool = False) -> None:

@@ -21,13 +21,12 @@ with workflow.unsafe.imports_passed_through():
         MessageProjection,
         PoliceNoticeRequest,
         PoliceNoticeResult,
-        PublicationRecord,
         PublishRequest,
         PublishResult,
         TransitionOutputs,
-        VerifyRequest,
     )
     from domain.notifications import NotificationEvent
+    from domain.publication import VerifyRequest, VerifyResult
     from workflows import search_attributes as sa
 
 LOCAL_ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -87,11 +86,10 @@ class Outputs:
             done.append((req, result))
         return done
 
-    async def verify(self, record: PublicationRecord, network: str, message_url: str) -> PublicationRecord | None:
+    async def verify(self, req: VerifyRequest) -> VerifyResult:
         """Ask the network whether the link an executor gave exists and when it went out."""
         return await workflow.execute_local_activity(
-            "verify_publication", VerifyRequest(record=record, network=network, message_url=message_url),
-            result_type=PublicationRecord, start_to_close_timeout=timedelta(seconds=30),
+            "verify_publication", req, result_type=VerifyResult, start_to_close_timeout=timedelta(seconds=30),
             retry_policy=NETWORK_RETRY, summary="проверка ссылки на публикацию")
 
     async def write(self, projection: Callable[[], MessageProjection]) -> None:

@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         PublicationRecord,
         RouteDecision,
     )
+    from domain.publication import VerifyRequest
     from domain.sla import StepKey
     from workflows.message import texts
     from workflows.message.closing import ClosingHandlers
@@ -171,9 +172,13 @@ class MessageWorkflow(RoutingHandlers, DraftHandlers, ClosingHandlers):
                              notice_id=notice.notice_id, number=notice.number, agency=req.flag.agency,
                              ground=req.flag.ground.value, reason=req.flag.reason, sha256=notice.sha256)
         for req, res in await self.out.run_publish():
-            if res.status == "published" and res.record is not None and req.body in self.r.publishing:
-                self._published(res.record, res.record.published_at, SYSTEM_ACTOR, verified=True)
-            elif res.status != "manual":
+            if res.status == "published" and res.url and req.body in self.r.publishing:
+                verified = res.verified and res.published_at is not None
+                at = res.published_at if verified and res.published_at is not None else now_s()
+                record = PublicationRecord(body=req.body, url=res.url, published_at=at, verified=verified,
+                                           draft_ids=[req.draft_id])
+                self._published(record, at, SYSTEM_ACTOR, verified=verified)
+            elif res.status != "manual" or (res.detail and "закрыт" in res.detail):
                 self._event("publication_manual", None, res.detail, {"draft_id": req.draft_id}, body=req.body)
                 self._notify("publication_failed", "body_executors", req.body, detail=res.detail)
         while self.r.verifications:
@@ -181,12 +186,20 @@ class MessageWorkflow(RoutingHandlers, DraftHandlers, ClosingHandlers):
             if not any(d.breached and d.step in (StepKey.publication, StepKey.answer) for d in self.r.deadlines):
                 continue  # nothing a verified time could change
             try:
-                checked = await self.out.verify(record, self._inp.network.value, self._inp.url)
+                checked = await self.out.verify(VerifyRequest(
+                    workflow_id=self._wid, network=self._inp.network, body=record.body, message_url=self._inp.url,
+                    published_url=record.url, not_before=self._inp.posted_at))
             except ActivityError as exc:
-                self._event("publication_unverified", None, f"Публикацию не удалось проверить: {exc.cause or exc}",
+                checked = None
+                reason = str(exc.cause or exc)
+            else:
+                reason = checked.reason
+            if checked is not None and checked.verified and checked.published_at is not None:
+                self._verified(record.model_copy(update={"published_at": checked.published_at, "verified": True}))
+            else:
+                self._event("publication_unverified", None, "Время публикации не подтверждено сетью"
+                            + (f": {reason}" if reason else "") + "; отметка о нарушении сохраняется",
                             {"url": record.url}, body=record.body)
-                continue
-            if checked.verified:
                 self._verified(checked)
         await self.out.write(self._projection)
         if self._inp.search_attributes:

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = '0010_fidelity'
 down_revision: str | None = '0009_candidates_from_vk'
 branch_labels: str | Sequence[str] | None = None
