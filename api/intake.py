@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from temporalio.client import Client
 
 from api.errors import Forbidden, ServiceUnavailable, Unprocessable
-from api.queries import message_row, repeat_link
+from api.queries import detect_repeat, message_row, repeat_link
 from api.registry_check import check_classification
 from api.schemas import MessageIntake
 from api.temporal import TemporalGateway
@@ -106,6 +106,13 @@ class Intake:
                 raise Unprocessable(f"Повторное сообщение: более раннее сообщение {data.repeat_of} не найдено",
                                     code="repeat_of_not_found")
         calendar, policy = self.snapshots()
+        if repeat is None:
+            c = data.classification
+            with Session(self.engine) as session:
+                repeat = detect_repeat(session, workflow_id=message_workflow_id(data.network, data.external_id),
+                                       network=data.network, post_id=data.post_id, author_id=data.author.id,
+                                       topic=c.topic if c else None, location=c.location if c else None,
+                                       since=detected - policy.options.repeat_window)
         fields = data.model_dump(exclude={"detected_at", "repeat_of", "source", "classification"})
         try:
             return MessageInput(

@@ -120,8 +120,9 @@ def repeat_link(session: Session, workflow_id: str) -> RepeatLink | None:
     row = message_row(session, workflow_id)
     if row is None:
         return None
+    # every body that answered: the publisher(s) and, in a joint answer, every body that sent its part
     bodies = session.exec(select(MessageBody.body).where(MessageBody.workflow_id == workflow_id,
-                                                         MessageBody.status == "published")
+                                                         col(MessageBody.status).in_(["published", "contributed"]))
                           .order_by(col(MessageBody.id))).all()
     if not bodies:
         bodies = session.exec(select(MessageBody.body).where(MessageBody.workflow_id == workflow_id,
@@ -134,3 +135,25 @@ def repeat_link(session: Session, workflow_id: str) -> RepeatLink | None:
                                               **({"importance": row.importance} if row.importance else {}))
     return RepeatLink(workflow_id=workflow_id, bodies=list(bodies), classification=classification,
                       body_names=body_names(session, bodies))
+
+
+def detect_repeat(session: Session, *, workflow_id: str, network: str, post_id: str | None, author_id: str,
+                  topic: str | None, location: str | None, since: datetime) -> RepeatLink | None:
+    """P12: a likely earlier message on the same issue — the same post or thread, else the same author on the
+    same topic and location since ``since`` (the policy's window). The newest wins; the curator decides."""
+    found: tuple[Message, str] | None = None
+    base = select(Message).where(Message.workflow_id != workflow_id, Message.network == network)
+    if post_id:
+        row = session.exec(base.where(Message.post_id == post_id).order_by(col(Message.detected_at).desc())).first()
+        if row is not None:
+            found = (row, "same_thread")
+    if found is None and topic and location:
+        row = session.exec(base.where(Message.author_id == author_id, Message.topic == topic,
+                                      Message.location == location, col(Message.detected_at) >= since)
+                           .order_by(col(Message.detected_at).desc())).first()
+        if row is not None:
+            found = (row, "same_author_topic")
+    if found is None:
+        return None
+    link = repeat_link(session, found[0].workflow_id)
+    return link.model_copy(update={"reason": found[1]}) if link is not None else None

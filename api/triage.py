@@ -30,7 +30,7 @@ from api.auth import Principal
 from api.candidate_schemas import TakeIn, TakeOut, candidate_out
 from api.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from api.intake import Intake
-from api.queries import repeat_link
+from api.queries import detect_repeat, repeat_link
 from api.registry_check import check_classification, check_decision
 from api.schemas import ClassifyIn, RouteIn
 from domain.candidates import CandidateSource, CandidateStatus
@@ -42,6 +42,7 @@ from domain.messages import (
     Network,
     RouteDecision,
     Source,
+    message_workflow_id,
 )
 from models.candidate_queries import SkipOutcome, claim_take, person_names, release_take, skip
 from models.candidates import Candidate
@@ -120,6 +121,13 @@ class Triage:
                 raise Unprocessable(f"Повторное сообщение: более раннее сообщение {data.repeat_of} не найдено",
                                     code="repeat_of_not_found")
         calendar, policy = self.intake.snapshots()
+        if repeat is None:
+            c = data.classification
+            with Session(self.engine) as session:
+                repeat = detect_repeat(session, workflow_id=message_workflow_id(row.network, row.external_id),
+                                       network=row.network, post_id=row.post_id, author_id=row.author_id,
+                                       topic=c.topic if c else None, location=c.location if c else None,
+                                       since=now - policy.options.repeat_window)
         try:
             return MessageInput(
                 network=Network(row.network), external_id=row.external_id, post_id=row.post_id,

@@ -23,8 +23,8 @@ from domain.messages import (
     BodyView,
     EventRecord,
     MessageProjection,
+    MessageRow,
     MessageState,
-    MessageView,
     Network,
     Source,
 )
@@ -44,19 +44,20 @@ def project_message(engine, external_id: str, state: MessageState, bodies: dict[
                     names: dict[str, str], topic: str = "road_potholes", location: str = "iraf") -> str:
     """A message as the workflow's projection activity writes it: row, bodies, events (intake, routed)."""
     wid = f"msg-vk-{external_id}"
-    view = MessageView(
+    active = [c for c, s in bodies.items() if s not in (BodyStatus.removed, BodyStatus.returned)]
+    row = MessageRow(
         workflow_id=wid, network=Network.vk, external_id=external_id, url=f"https://vk.com/wall-1_{external_id}",
         author=Author(id="555", name="Иван Петров"), text="Яма на дороге Чикола — Дигора, не проехать",
-        source=Source.monitoring, posted_at=T0, detected_at=T0, state=state, state_title=state.value,
-        bodies=[BodyView(code=c, status=s, received_at=T0) for c, s in bodies.items()], events_count=2,
-        as_of=T0 + timedelta(minutes=5))
+        source=Source.monitoring, posted_at=T0, detected_at=T0, state=state, topic=topic, location=location,
+        bodies=active, events_count=2)
     routed = ", ".join(f"«{names[c]}»" for c in bodies)
     events = [
         EventRecord(seq=1, at=T0, kind="intake", state=MessageState.new, text="Сообщение выявлено (ВКонтакте, мониторинг)"),
         EventRecord(seq=2, at=T0 + timedelta(minutes=5), kind="routed", state=MessageState.assigned, actor=CURATOR,
                     text=f"Направлено в орган: {routed}", data={"bodies": list(bodies)}),
     ]
-    MessageActivities(engine)._project(MessageProjection(view=view, topic=topic, location=location, events=events))
+    MessageActivities(engine)._project(MessageProjection(
+        row=row, bodies=[BodyView(code=c, status=s, received_at=T0) for c, s in bodies.items()], events=events))
     return wid
 
 

@@ -73,9 +73,10 @@ CLASSIFIED = ClassificationFields(topic="roads", location="vladikavkaz", importa
 
 def make_input(detected_at: datetime, *, external_id: str | None = None, search_attributes: bool = False,
                **kw: Any) -> MessageInput:
-    ext = external_id or f"wall-1_1_reply{uuid.uuid4().int % 10**12}"
+    n = uuid.uuid4().int % 10**12
+    ext = external_id or f"wall-1_1_reply{n}"  # a comment under post wall-1_1 (VK's canonical id)
     data: dict[str, Any] = dict(
-        network=Network.vk, external_id=ext, post_id=ext, url=f"https://vk.com/{ext}",
+        network=Network.vk, external_id=ext, post_id=ext, url=f"https://vk.com/wall-1_1?reply={n}" if external_id is None else f"https://vk.com/{ext}",
         author=Author(id="id777", name="Алан Цаголов", profile_url="https://vk.com/id777"),
         text="Третью неделю нет воды на улице Ленина, куда звонить?", detected_at=detected_at,
         posted_at=detected_at - timedelta(minutes=5), raw_payload='{"type":"wall_post_new","object":{"id":1}}',

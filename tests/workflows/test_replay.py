@@ -8,7 +8,9 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
+from temporalio.workflow import NondeterminismError
 
+from tests.workflows.changed_workflow import ChangedMessageWorkflow
 from tests.workflows.helpers import HISTORIES
 from workflows import ALL_WORKFLOWS
 
@@ -16,7 +18,7 @@ FILES = sorted(HISTORIES.glob("*.json"))
 
 
 def test_histories_are_exported():
-    assert len(FILES) >= 5, "export histories with OTKLIK_EXPORT_HISTORIES=1 pytest tests/workflows"
+    assert len(FILES) >= 14, "export histories with OTKLIK_EXPORT_HISTORIES=1 pytest tests/workflows"
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
@@ -24,3 +26,13 @@ async def test_replay_exported_history(path):
     history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text(encoding="utf-8"))
     replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter)
     await replayer.replay_workflow(history)
+
+
+
+async def test_a_changed_workflow_does_not_replay_a_stored_history():
+    """The guard works: a workflow that schedules something new fails on an old history."""
+    path = HISTORIES / "happy_path.json"
+    history = WorkflowHistory.from_json("replay-changed", path.read_text(encoding="utf-8"))
+    replayer = Replayer(workflows=[ChangedMessageWorkflow], data_converter=pydantic_data_converter)
+    with pytest.raises(NondeterminismError):
+        await replayer.replay_workflow(history)

@@ -78,14 +78,17 @@ class RoutingHandlers(MessageCore):
         old = self._active_codes()
         keep = set(d.bodies)
         for b in self.r.bodies:
-            if b.code not in keep and b.status not in (BodyStatus.removed, BodyStatus.returned):
+            if b.code not in keep and b.status != BodyStatus.removed:  # a returned body leaves the route too
                 b.status = BodyStatus.removed
         for dr in self.r.drafts:  # a part once sent survives a re-route that keeps its body (P11)
             if dr.status in (DraftStatus.on_review, DraftStatus.returned) and not (
                     dr.kind == DraftKind.contribution and dr.body in keep and len(d.bodies) > 1):
                 dr.status = DraftStatus.superseded
-        self.clocks.cancel_where(now, lambda dl: dl.step in BODY_STEPS and (
-            dl.body not in keep or dl.step != StepKey.contribution))
+        # a body that stays in a joint route with its part (sent, or being prepared) keeps its part's clock
+        staying = {b.code for b in self.r.bodies if b.code in keep and len(d.bodies) > 1
+                   and b.status in (BodyStatus.contributed, BodyStatus.accepted)}
+        self.clocks.cancel_where(now, lambda dl: dl.step in BODY_STEPS and not (
+            dl.body in staying and dl.step == StepKey.contribution))
         self._assign(d, now)
         transfer = d.actor.role == "responsible"
         if transfer:
