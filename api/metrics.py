@@ -4,7 +4,8 @@ gauges from the read model (messages open by state, breaches by holder, notifica
 ``install_metrics(app)`` adds the middleware and the route; every app has its own registry (tests build
 several apps in one process). The read-model figures are queried on scrape, at most every
 ``REFRESH_SECONDS``; a database error leaves the last figures and counts in ``otklik_metrics_errors``.
-The endpoint is for the monitoring network only: the reverse proxy does not forward it.
+The endpoint is for the monitoring network only: the reverse proxy does not forward it, and a request
+that came through a proxy (it carries ``X-Forwarded-For``) gets 404 — Prometheus scrapes the pods directly.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from collections.abc import Iterable
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -87,5 +89,7 @@ def install_metrics(app: FastAPI) -> None:
                 requests.labels(request.method, template, str(status)).inc()
 
     @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        if "x-forwarded-for" in request.headers:
+            return JSONResponse(status_code=404, content={"detail": "Не найдено", "code": "not_found"})
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

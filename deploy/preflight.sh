@@ -12,7 +12,7 @@ for name in ${PREFLIGHT_SECRETS:-}; do
   case "$lower" in
     "")
       echo "preflight: $name is empty: set it in .env" >&2; bad=1 ;;
-    change-me*|changeme*|password|secret|postgres|temporal|otklik|admin)
+    change-me*|change_me*|changeme*|password|secret|postgres|temporal|otklik|admin)
       echo "preflight: $name is a placeholder from deploy/env.example: set a real secret in .env" >&2; bad=1 ;;
   esac
   if [ "${#value}" -gt 0 ] && [ "${#value}" -lt 12 ]; then

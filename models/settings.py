@@ -110,7 +110,7 @@ def is_placeholder_secret(value: str | None) -> bool:
     if not value:
         return False
     v = str(value).strip().lower()
-    return v.startswith(("change-me", "changeme")) or v in PLACEHOLDER_SECRETS
+    return v.startswith(("change-me", "change_me", "changeme")) or v in PLACEHOLDER_SECRETS
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -55,6 +55,8 @@ async def test_api_metrics_count_requests_and_read_model_gauges(db, db_url):
         assert (await http.get("/healthz")).status_code == 200
         assert (await http.get("/no-such-page")).status_code == 404
         res = await http.get("/metrics")
+        proxied = await http.get("/metrics", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert proxied.status_code == 404 and proxied.json()["code"] == "not_found"
     assert res.status_code == 200 and res.headers["content-type"].startswith("text/plain")
     got = _samples(res.text)
     assert got[("otklik_messages_open", (("state", "assigned"),))] == 2

@@ -27,7 +27,7 @@ for pair in "TEMPORAL_DB_PASSWORD:$TEMPORAL_DB_PASSWORD" "OTKLIK_DB_PASSWORD:$OT
   name=${pair%%:*}
   value=$(printf '%s' "${pair#*:}" | tr '[:upper:]' '[:lower:]')
   case "$value" in
-    change-me*|changeme*|password|secret|postgres|temporal|otklik|admin)
+    change-me*|change_me*|changeme*|password|secret|postgres|temporal|otklik|admin)
       echo "otklik: $name is a placeholder (deploy/env.example): set a real password in .env" >&2
       exit 1 ;;
   esac
