@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from domain.messages import CLOSED_STATES
 from models.readmodel import Deadline, Message, Notification
@@ -28,17 +28,16 @@ def read_model_figures(engine: Engine) -> ReadModelFigures:
     closed = [str(getattr(s, "value", s)) for s in CLOSED_STATES]
     out = ReadModelFigures()
     with Session(engine) as s:
-        rows = s.exec(
+        states = s.exec(
             select(Message.state, func.count()).where(col(Message.state).not_in(closed)).group_by(Message.state)
         ).all()
-        out.open_by_state = {str(state): int(n) for state, n in rows}
-        rows = s.exec(
+        out.open_by_state = {str(state): int(n) for state, n in states}
+        holders = s.exec(
             select(Deadline.body, func.count()).where(col(Deadline.breached).is_(True)).group_by(Deadline.body)
         ).all()
-        out.breaches_by_holder = {str(body or CUR_HOLDER): int(n) for body, n in rows}
+        out.breaches_by_holder = {str(body or CUR_HOLDER): int(n) for body, n in holders}
         unsent = col(Notification.sent_at).is_(None)
-        out.notifications_pending = int(s.exec(select(func.count()).where(unsent)).one()[0])
-        out.notifications_failing = int(
-            s.exec(select(func.count()).where(unsent, col(Notification.attempts) > 0)).one()[0]
-        )
+        count = select(func.count()).select_from(Notification)
+        out.notifications_pending = int(s.exec(count.where(unsent)).one())
+        out.notifications_failing = int(s.exec(count.where(unsent, col(Notification.attempts) > 0)).one())
     return out
