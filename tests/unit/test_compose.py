@@ -361,3 +361,12 @@ def test_the_namespace_script_registers_the_attributes_on_a_real_server(dev_env)
     again = subprocess.run(["sh", script], capture_output=True, text=True, env=env, timeout=60)
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.count(") exists") == len(CLI_TYPES) and "namespace otklik-compose-check exists" in again.stdout
+
+
+def test_grafana_provisions_the_dashboard_from_its_mount(services):
+    provider = yaml.safe_load((DEPLOY / "grafana" / "provisioning" / "dashboards" / "otklik.yml").read_text(encoding="utf-8"))
+    path = provider["providers"][0]["options"]["path"]
+    assert f"./deploy/grafana/dashboards:{path}:ro" in services["grafana"]["volumes"]
+    datasource = yaml.safe_load((DEPLOY / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text(encoding="utf-8"))
+    assert datasource["datasources"][0]["url"] == "http://prometheus:9090"
+    assert services["grafana"]["networks"] == ["backend", "edge"]
