@@ -370,3 +370,12 @@ def test_grafana_provisions_the_dashboard_from_its_mount(services):
     datasource = yaml.safe_load((DEPLOY / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text(encoding="utf-8"))
     assert datasource["datasources"][0]["url"] == "http://prometheus:9090"
     assert services["grafana"]["networks"] == ["backend", "edge"]
+
+
+def test_otklik_containers_are_locked_down(services):
+    for name in ("otklik-migrate", "api", "worker"):
+        svc = services[name]
+        assert svc["read_only"] is True and svc["cap_drop"] == ["ALL"], name
+        assert "no-new-privileges:true" in svc["security_opt"] and "/tmp" in svc["tmpfs"], name
+        # the image's OTKLIK_DATA_DIR stays writable
+        assert "/var/lib/otklik" in svc["tmpfs"] and "OTKLIK_DATA_DIR=/var/lib/otklik" in DOCKERFILE.read_text(encoding="utf-8")
