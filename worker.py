@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 
 from models.db import get_engine
 from models.settings import Settings
+from models.temporal_client import connect_options, worker_runtime
 
 log = logging.getLogger("otklik.worker")
 
@@ -38,12 +39,15 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
 async def connect(settings: Settings, attempts: int = 30) -> Client:
     """Connect to Temporal, retrying for about ``attempts`` seconds (the server may still be starting)."""
     last: Exception | None = None
+    runtime, options = worker_runtime(settings), connect_options(settings)  # config errors: not retried
     for _ in range(attempts):
         try:
             return await Client.connect(
                 settings.temporal_address,
                 namespace=settings.temporal_namespace,
                 data_converter=pydantic_data_converter,
+                runtime=runtime,
+                **options,
             )
         except Exception as exc:  # connection refused while the server starts
             last = exc

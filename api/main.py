@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.intake import Intake
+from api.metrics import install_metrics
 from api.routes import accounts, candidates, health, messages, registry, retire, vk
 from api.temporal import TemporalGateway
 from models.db import get_engine
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.state.settings = settings
     app.state.engine = get_engine(settings.db_url)
     install_error_handlers(app)
+    install_metrics(app)
     app.include_router(health.router)
     app.include_router(messages.router)
     app.include_router(registry.router)

@@ -9,6 +9,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from models.settings import Settings
+from models.temporal_client import connect_options
 
 
 class TemporalUnavailable(RuntimeError):
@@ -32,6 +33,7 @@ class TemporalGateway:
                             self._settings.temporal_address,
                             namespace=self._settings.temporal_namespace,
                             data_converter=pydantic_data_converter,
+                            **connect_options(self._settings),
                         ),
                         timeout=5,
                     )

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +44,17 @@ class Settings(BaseSettings):
     ok_application_secret_key: SecretStr = SecretStr("")
     monitor_interval_minutes: int = Field(default=5, ge=1, le=1440)
     monitor_recent_posts: int = Field(default=20, ge=1, le=100)
+    # Temporal client over TLS (mutual TLS with a client certificate) and an optional API key / JWT
+    # sent as "Authorization: Bearer"; models/temporal_client.py turns them into Client.connect options.
+    temporal_tls: bool = False
+    temporal_tls_ca: Path | None = Field(default=None, description="PEM of the CA that signed the frontend")
+    temporal_tls_cert: Path | None = Field(default=None, description="PEM client certificate (mTLS)")
+    temporal_tls_key: Path | None = Field(default=None, description="PEM private key of the client certificate")
+    temporal_tls_server_name: str = ""
+    temporal_api_key: str = ""
+    # The worker's Prometheus endpoint (Temporal SDK runtime telemetry); port 0 switches it off.
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 
     @field_validator("timezone")
     @classmethod
@@ -66,6 +77,29 @@ class Settings(BaseSettings):
             raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
         return v
 
+    @field_validator("database_url")
+    @classmethod
+    def _no_placeholder_password(cls, v: str | None) -> str | None:
+        if v:
+            from sqlalchemy.engine import make_url
+
+            if is_placeholder_secret(make_url(v).password):
+                raise ValueError("the database password is a placeholder from deploy/env.example: set a real one")
+        return v
+
+    @field_validator("temporal_tls_ca", "temporal_tls_cert", "temporal_tls_key")
+    @classmethod
+    def _readable_file(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_file():
+            raise ValueError(f"no such file: {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _client_cert_with_key(self) -> Settings:
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError("OTKLIK_TEMPORAL_TLS_CERT and OTKLIK_TEMPORAL_TLS_KEY go together")
+        return self
+
     @property
     def db_url(self) -> str:
         if self.database_url:
@@ -75,6 +109,17 @@ class Settings(BaseSettings):
     @property
     def temporal_db_file(self) -> Path:
         return (self.data_dir / "temporal.db").resolve()
+
+
+PLACEHOLDER_SECRETS = frozenset({"password", "secret", "changeme", "postgres", "temporal", "otklik", "admin"})
+
+
+def is_placeholder_secret(value: str | None) -> bool:
+    """The example values of deploy/env.example (``change-me…``) and the usual defaults are refused."""
+    if not value:
+        return False
+    v = str(value).strip().lower()
+    return v.startswith(("change-me", "change_me", "changeme")) or v in PLACEHOLDER_SECRETS
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -4,12 +4,15 @@
 # it must equal workflows/search_attributes.py CLI_TYPES — tests/unit/test_compose.py checks that).
 # Idempotent: an existing namespace or attribute is left alone; an attribute that exists with another
 # type stops the job with an error, since the workflows would fail to upsert it.
+# Every CLI call goes through temporal.sh: mutual TLS from OTKLIK_TLS_* (the job's certificate
+# temporal-admin), the CLI's own --tls-*-path flags.
 set -eu
 ADDRESS="${TEMPORAL_ADDRESS:-temporal:7233}"
+export TEMPORAL_ADDRESS="$ADDRESS"
 NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 RETENTION="${TEMPORAL_NAMESPACE_RETENTION:-720h}"
 : "${OTKLIK_SEARCH_ATTRIBUTES:?a space-separated list of Name=Type}"
-t() { temporal "$@" --address "$ADDRESS"; }
+t() { sh "$(dirname "$0")/temporal.sh" "$@"; }
 
 echo "waiting for the Temporal server at $ADDRESS"
 i=0
