@@ -29,7 +29,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         client,
         task_queue=settings.task_queue,
         workflows=ALL_WORKFLOWS,
-        activities=build_activities(get_engine(settings.db_url)),
+        activities=build_activities(get_engine(settings.db_url), client, settings),
         activity_executor=executor,
         max_concurrent_activities=32,
     )
