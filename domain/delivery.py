@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field
 from domain.recipients import Channel
 from domain.worktime import CalendarSnapshot
 
-
 #: ``ApplicationError`` types a channel raises when retrying cannot help (activities/delivery/errors.py).
 NON_RETRYABLE = ["InvalidAddress", "ChannelMisconfigured", "EventMissing"]
 

@@ -1,4 +1,3 @@
 """Imports every table module so SQLModel.metadata knows them all (Alembic, tests)."""
 
-from models import candidates, integrations, outbox, readmodel, registry  # noqa: F401
-from models import contacts, delivery, surges  # noqa: F401
+from models import candidates, contacts, delivery, integrations, outbox, readmodel, registry, surges  # noqa: F401  # noqa: F401

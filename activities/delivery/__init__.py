@@ -30,7 +30,14 @@ from activities.delivery.max import send_max
 from activities.delivery.telegram import send_telegram
 from activities.delivery.webhook import send_webhook
 from activities.letters import letter_attachments, record_letter
-from domain.delivery import DeliveryInput, DeliveryJob, DeliveryPlan, DigestInput, EnqueueRequest, idempotency_key
+from domain.delivery import (
+    DeliveryInput,
+    DeliveryJob,
+    DeliveryPlan,
+    DigestInput,
+    EnqueueRequest,
+    idempotency_key,
+)
 from domain.notifications import NotificationEventBatch
 from domain.recipients import Position
 from domain.worktime import CalendarSnapshot, WorkCalendar

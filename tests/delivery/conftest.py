@@ -18,13 +18,13 @@ from temporalio.worker import Worker
 
 from activities.delivery import delivery_activities
 from domain.notifications import NotificationEvent, NotificationEventBatch
-from tests.fakes.emit import EmitWorkflow
 from models.contacts import Contact
 from models.db import make_engine
 from models.delivery import Delivery, InboxItem
 from models.migrate import upgrade
 from models.registry import Body, Location, Person, Topic, TopicGroup
 from models.settings import Settings
+from tests.fakes.emit import EmitWorkflow
 from tests.fakes.servers import HttpFake, SmtpFake
 from workflows.delivery import DeliveryWorkflow, DigestWorkflow
 
