@@ -12,7 +12,7 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.intake import Intake
-from api.routes import health, messages, registry, vk
+from api.routes import contacts, health, messages, notifications, registry, vk
 from api.temporal import TemporalGateway
 from models.db import get_engine
 from models.settings import Settings, get_settings
@@ -47,4 +47,6 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(messages.router)
     app.include_router(registry.router)
     app.include_router(vk.router)
+    app.include_router(notifications.router)
+    app.include_router(contacts.router)
     return app

@@ -145,5 +145,5 @@ class ContactOut(ContactBase):
 
     @classmethod
     def of(cls, c: Contact) -> ContactOut:
-        data: dict[str, Any] = c.model_dump(exclude={"webhook_secret", "created_at", "updated_at"})
+        data: dict[str, Any] = c.model_dump(exclude={"webhook_secret", "created_at", "updated_at"}, warnings=False)
         return cls(**data, has_webhook_secret=bool(c.webhook_secret))

@@ -29,7 +29,6 @@ from activities.delivery.mail import Attachment, send_email
 from activities.delivery.max import send_max
 from activities.delivery.telegram import send_telegram
 from activities.delivery.webhook import send_webhook
-from activities.letters import letter_attachments, record_letter
 from domain.delivery import (
     DeliveryInput,
     DeliveryJob,
@@ -141,6 +140,8 @@ class DeliveryActivities:
 
     @activity.defn(name="deliver_email")
     async def deliver_email(self, job: DeliveryJob) -> str:
+        from activities.letters import letter_attachments, record_letter  # letters import the mail module
+
         async def send(c: store.JobContent, idem: str) -> str:
             attachments: list[Attachment] = []
             letter = None

@@ -42,7 +42,7 @@ class HttpFake:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, answer = 200, {"ok": True, "result": {"message_id": len(fake.requests) + 1},
                                        "message": {"body": {"mid": f"mid.{len(fake.requests) + 1}"}}}
@@ -97,13 +97,13 @@ class _Handler:
     def __init__(self, sink: SmtpFake) -> None:
         self.sink = sink
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:  # noqa: N802
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         if address.startswith("nobody@"):
             return "550 5.1.1 No such user"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.sink.fail_data:
             self.sink.fail_data -= 1
             return "451 4.3.0 Try again later"
