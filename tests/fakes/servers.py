@@ -6,6 +6,7 @@ from a script (``fail_next``) — the code under test talks to it over TCP like 
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
@@ -100,6 +101,11 @@ class _Handler:
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         if address.startswith("nobody@"):
             return "550 5.1.1 No such user"
+        if address in self.sink.hold:
+            self.sink.held.set()
+            while not self.sink.release.is_set():  # a slow relay: the sender may die meanwhile
+                await asyncio.sleep(0.05)
+            self.sink.hold.discard(address)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -117,6 +123,9 @@ class SmtpFake:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], Message]] = []
         self.fail_data = 0
+        self.hold: set[str] = set()  # RCPT of these addresses waits until ``release``
+        self.held = threading.Event()
+        self.release = threading.Event()
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=free_port())
 
     def start(self) -> SmtpFake:
