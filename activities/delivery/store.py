@@ -25,7 +25,7 @@ from models.contacts import Contact, load_registry, to_recipient
 from models.delivery import Delivery, DeliveryStatus, InboxItem
 from models.outbox import NotificationEventRow
 from models.readmodel import Message
-from models.registry import Body, Location, Person, Topic, utcnow
+from models.registry import Body, Location, Person, Topic, TopicGroup, utcnow
 from models.settings import Settings
 
 
@@ -89,7 +89,8 @@ class JobContent:
 
 def names(session: Session) -> Names:
     return Names(bodies={b.code: b.name for b in session.exec(sm_select(Body)).all()},
-                 topics={t.code: t.name for t in session.exec(sm_select(Topic)).all()},
+                 topics={**{g.code: g.name for g in session.exec(sm_select(TopicGroup)).all()},
+                         **{t.code: t.name for t in session.exec(sm_select(Topic)).all()}},
                  locations={loc.code: loc.name for loc in session.exec(sm_select(Location)).all()})
 
 
