@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup, escape
 
-from domain.messages import DRAFT_KIND_TITLES, ILLEGAL_GROUND_TITLES
+from domain.messages import DRAFT_KIND_TITLES, ILLEGAL_GROUND_TITLES, IMPORTANCE_TITLES
 from domain.notifications import AUDIENCE_TITLES, NotificationEvent
 from models.settings import CONFIG_DIR
 
@@ -147,7 +147,8 @@ def environment() -> jinja2.Environment:
         topic=topic_name, location=location_name, audiences=audiences, rule=rule_title, linkify=linkify,
         ground=lambda g: ILLEGAL_GROUND_TITLES.get(g, "противоправное содержание"),  # type: ignore[call-overload]
         draft_kind=lambda k: DRAFT_KIND_TITLES.get(k, "проект ответа"),  # type: ignore[call-overload]
-        order=lambda o: ORDER_TITLES.get(o, ""), zone=lambda z: ZONE_TITLES.get(z, ""),
+        order=lambda o: ORDER_TITLES.get(o, ""),
+        importance=lambda i: IMPORTANCE_TITLES.get(i, ""),  # type: ignore[call-overload] zone=lambda z: ZONE_TITLES.get(z, ""),
     )
     return env
 

@@ -16,7 +16,7 @@ NAMES = Names(bodies={"minzdrav": "Министерство здравоохра
 DATA = {"bodies": ["minzdrav"], "held_by": "minzdrav", "step_title": "Публикация ответа", "rule": "P9",
         "due": "2026-12-02T06:00:00+00:00", "overrun_minutes": 95, "topic": "polyclinics", "location": "mozdok",
         "to_body": "minzdrav", "missing": ["minzdrav"], "escalated_to": ["body_responsible", "leadership"],
-        "ground": "threat", "count": 9, "baseline": 1.0, "window_minutes": 120}
+        "ground": "threat", "importance": "important", "order": "parallel", "count": 9, "baseline": 1.0, "window_minutes": 120}
 
 
 @pytest.mark.parametrize("kind", list(NotificationKind))
@@ -25,7 +25,7 @@ def test_every_kind_renders_with_names_not_codes(kind: NotificationKind) -> None
                           data=DATA, created_at=datetime(2026, 12, 2, 6, 0, tzinfo=UTC))
     r = render_event(e, NAMES, links={"message": "https://otklik.example.invalid/messages/msg-vk-1"})
     assert r.subject and r.text and "<html" in r.html
-    for code in ("minzdrav", "polyclinics", "mozdok", "body_responsible", "P9"):
+    for code in ("minzdrav", "polyclinics", "mozdok", "body_responsible", "P9", "important", "parallel"):
         assert code not in r.subject and code not in r.text.replace("msg-vk-1", "")
     # With no data at all a template still renders (a missing key never stops a delivery).
     assert render_event(e.model_copy(update={"data": {}}), NAMES).subject
