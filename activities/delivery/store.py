@@ -109,11 +109,11 @@ def message_context(m: Message | None, nm: Names) -> dict[str, Any] | None:
 
 
 def links(settings: Settings, workflow_id: str | None) -> dict[str, str]:
-    if not workflow_id:
-        return {}
     base = settings.public_url.rstrip("/")
+    if not workflow_id:
+        return {"base": base}
     ui = settings.temporal_ui_url.rstrip("/")
-    return {"message": f"{base}/messages/{workflow_id}",
+    return {"base": base, "message": f"{base}/messages/{workflow_id}",
             "temporal": f"{ui}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"}
 
 
