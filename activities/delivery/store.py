@@ -170,7 +170,7 @@ def load_job(engine: Engine, settings: Settings, delivery_ids: list[int]) -> Job
             p = session.get(Person, first.person_id)
             if p is not None:
                 recipient = Recipient(key=first.recipient, person_id=p.id, title=p.position or p.full_name,
-                                      position=Position.tsur_curator, addresses={Channel.email: p.email} if p.email else {})
+                                      position=Position(first.recipient.partition(":")[2] or "tsur_curator"), addresses={Channel.email: p.email} if p.email else {})
         since = min((e.created_at for e in events), default=None)
         return JobContent(
             recipient=recipient, address=first.address, events=events, parts=parts,
