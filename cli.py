@@ -69,9 +69,12 @@ def seed(path: Annotated[Path | None, typer.Option(help="YAML-файл; по у�
     settings = load_settings()
     try:
         report = do_seed(get_engine(settings.db_url), path)
+        from models.seed_contacts import seed_contacts
+        contacts_report = seed_contacts(get_engine(settings.db_url))
     except SeedError as exc:
         _fail(f"файл реестра не принят: {exc}", 2)
     typer.echo(str(report))
+    typer.echo(contacts_report)
 
 
 def _safe_url(url: str) -> str:
@@ -413,6 +416,7 @@ def _seed_if_empty(settings: Settings) -> None:
         empty = session.exec(select(Body.id)).first() is None
     if empty:
         typer.echo(str(do_seed(engine)))
+        typer.echo(__import__("models.seed_contacts", fromlist=["seed_contacts"]).seed_contacts(engine))
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         client,
         task_queue=settings.task_queue,
         workflows=ALL_WORKFLOWS,
-        activities=build_activities(get_engine(settings.db_url), settings),
+        activities=build_activities(get_engine(settings.db_url), client, settings),
         activity_executor=executor,
         max_concurrent_activities=32,
     )
@@ -62,6 +62,9 @@ async def run_worker(settings: Settings) -> None:
 
     await ensure_triage_schedule(client, settings)  # candidates past the triage target: ЦУР duty officer
     await ensure_network_schedules(client, settings)  # polling the watched communities into candidates
+    from workflows.schedules import ensure_schedules
+
+    await ensure_schedules(client, settings)  # surges (P17)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -9,13 +9,22 @@ from sqlalchemy.engine import Engine
 if TYPE_CHECKING:
     from models.settings import Settings
 
-
-def build_activities(engine: Engine, settings: Settings | None = None) -> list[Any]:
-    """Every activity callable, bound to the database engine and settings (the Worker registers them all)."""
+def build_activities(engine: Engine, client: Any = None, settings: Settings | None = None) -> list[Any]:
+    """Every activity callable, bound to the database engine and settings (the Worker registers them all). With
+    a Temporal client, the delivery and surge activities too (they start delivery workflows)."""
     from activities.messages import message_activities
     from activities.networks import network_activities_all
     from activities.triage import triage_activities
     from models.settings import get_settings
 
-    return [*message_activities(engine), *network_activities_all(engine, settings or get_settings()),
-            *triage_activities(engine)]
+    settings = settings or get_settings()
+    extra: list[Any] = []
+    notifier = None
+    if client is not None:
+        from activities.delivery import DeliveryActivities, delivery_activities
+        from activities.surge import surge_activities
+
+        notifier = DeliveryActivities(engine, client, settings).notify_events  # record, then start delivery
+        extra = [*delivery_activities(engine, client, settings), *surge_activities(engine, client, settings)]
+    return [*message_activities(engine, notifier), *network_activities_all(engine, settings),
+            *triage_activities(engine), *extra]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -136,8 +136,11 @@ def render_police_notice(req: PoliceNoticeRequest, number: str, sha256: str) -> 
 class MessageActivities:
     """The activities bound to one database engine (``build_activities`` lists them for the Worker)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, notifier: Callable[[NotificationEventBatch], Awaitable[int]] | None = None
+                 ) -> None:
         self._engine = engine
+        # Records the events and starts their delivery (activities.delivery); without it, they are recorded only.
+        self._notifier = notifier
 
     # ------------------------------------------------------------------ read model
 
@@ -214,19 +217,15 @@ class MessageActivities:
 
     @activity.defn(name="write_outputs")
     async def write_outputs(self, out: TransitionOutputs) -> int:
-        """One wake's writes: the projection, then the notification events; returns how many events were new."""
-        return await asyncio.to_thread(self._write_outputs, out)
-
-    def _write_outputs(self, out: TransitionOutputs) -> int:
+        """One wake's writes: the projection, then the notification events (recorded, and their delivery
+        started); returns how many events were new."""
         if out.projection is not None:
-            self._project(out.projection)
+            await asyncio.to_thread(self._project, out.projection)
         if not out.notifications:
             return 0
-        return self._record(NotificationEventBatch(events=out.notifications))
-
-    @activity.defn(name="notify_events")
-    async def notify_events(self, batch: NotificationEventBatch) -> int:
-        """Record the notification events in the outbox (by key); returns how many were new."""
+        batch = NotificationEventBatch(events=out.notifications)
+        if self._notifier is not None:
+            return await self._notifier(batch)
         return await asyncio.to_thread(self._record, batch)
 
     def _record(self, batch: NotificationEventBatch) -> int:
@@ -284,8 +283,9 @@ class MessageActivities:
                    "Исполнитель публикует его сам и подтверждает ссылкой.")
 
 
-def message_activities(engine: Engine) -> list[Any]:
-    acts = MessageActivities(engine)
+def message_activities(engine: Engine, notifier: Callable[[NotificationEventBatch], Awaitable[int]] | None = None
+                       ) -> list[Any]:
+    acts = MessageActivities(engine, notifier)
     # ``publish_answer`` is the networks' (activities.networks.publish); the one here answers "manual" only
     # where no network integration is configured (tests of the read model use it directly).
-    return [acts.project_message, acts.write_outputs, acts.notify_events, acts.write_police_notice]
+    return [acts.project_message, acts.write_outputs, acts.write_police_notice]

@@ -11,7 +11,7 @@ from temporalio.client import Client
 from api.errors import install_error_handlers
 from api.intake import Intake
 from api.metrics import install_metrics
-from api.routes import accounts, candidates, health, messages, registry, retire, vk
+from api.routes import accounts, candidates, contacts, health, messages, notifications, registry, retire, vk
 from api.temporal import TemporalGateway
 from models.db import get_engine
 from models.settings import Settings, get_settings
@@ -45,4 +45,6 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(accounts.router)
     app.include_router(vk.router)
     app.include_router(candidates.router)
+    app.include_router(notifications.router)
+    app.include_router(contacts.router)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -55,6 +56,23 @@ class Settings(BaseSettings):
     # The worker's Prometheus endpoint (Temporal SDK runtime telemetry); port 0 switches it off.
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    # Notifications (README «Уведомления»): links, digests, channels.
+    public_url: str = "http://127.0.0.1:8000"
+    temporal_ui_url: str = "http://localhost:8233"
+    notify_digest_minutes: int = Field(default=15, ge=0, le=1440)
+    delivery_timeout_seconds: int = Field(default=30, ge=1, le=600)
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Отклик <otklik@otklik.local>"
+    max_api_url: str = "https://platform-api.max.ru"
+    max_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_token: str = ""
+    webhook_replay_window_seconds: int = Field(default=300, ge=30, le=3600)
+    surge_config: Path | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -1,3 +1,13 @@
 """Imports every table module so SQLModel.metadata knows them all (Alembic, tests)."""
 
-from models import candidates, integrations, networks, outbox, readmodel, registry  # noqa: F401
+from models import (  # noqa: F401  (registers every table)
+    candidates,
+    contacts,
+    delivery,
+    integrations,
+    networks,
+    outbox,
+    readmodel,
+    registry,
+    surges,
+)

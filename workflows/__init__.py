@@ -1,7 +1,10 @@
 """Otklik's workflows; ``ALL_WORKFLOWS`` is what the Worker registers."""
 
+from workflows.delivery import DeliveryWorkflow, DigestWorkflow
 from workflows.message import MessageWorkflow
 from workflows.monitor import NetworkMonitorWorkflow
+from workflows.surge import SurgeWorkflow
 from workflows.triage import TriageReminderWorkflow
 
-ALL_WORKFLOWS = [MessageWorkflow, TriageReminderWorkflow, NetworkMonitorWorkflow]
+ALL_WORKFLOWS = [MessageWorkflow, TriageReminderWorkflow, NetworkMonitorWorkflow, DeliveryWorkflow, DigestWorkflow,
+                 SurgeWorkflow]

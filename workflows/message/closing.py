@@ -100,7 +100,8 @@ class ClosingHandlers(MessageCore):
         body = (self._active_codes() or [None])[0]
         for audience in ("head", "chairman", "administration", "portfolio_deputy", "tsur_head"):
             self._notify("significant", audience, body, urgent=True, reason=m.reason, by=m.actor.name,
-                         text=self._inp.text[:1000], key=f"significant:{audience}")
+                         text=self._inp.text[:1000], key=f"significant:{audience}", bodies=self._active_codes(),
+                         marked_at=now_s().isoformat())
         return self._result()
 
     @mark_significant.validator

@@ -153,10 +153,11 @@ class MessageCore:
         if self.r.state == MessageState.collecting and active and len(parts_in) == len(active):
             self.r.state = MessageState.on_review
             composition = self.clocks.open(StepKey.composition, now)
-            self._notify("parts_status", "tsur_curators", None, parts_in=parts_in, missing=missing, complete=True,
-                         composition_due=composition.due.isoformat())
+            self._notify("parts_status", "tsur_curators", None, parts_in=parts_in, received=parts_in, missing=missing,
+                         complete=True, due=composition.due.isoformat())
         elif parts_in:
-            self._notify("parts_status", "tsur_curators", None, parts_in=parts_in, missing=missing, complete=False)
+            self._notify("parts_status", "tsur_curators", None, parts_in=parts_in, received=parts_in, missing=missing,
+                         complete=False)
 
     def _receive(self, body: BodyView, now: datetime) -> None:
         """A body receives the message: its return window (P8) and, in a joint answer, its part (P11)."""
@@ -218,6 +219,12 @@ class MessageCore:
             "overrun_minutes": working_minutes(self._cal.between(d.due, now)) if now > d.due else 0,
             "cause": breach.cause if breach else None, "bodies": self._active_codes(),
         }
+        if kind == "warning":
+            answer = self.clocks.find_open(StepKey.answer)
+            data["advice"] = ("До срока ответа осталось не более 4 рабочих часов. Если для ответа требуется больше "
+                              "времени, направьте на согласование промежуточный ответ или уточняющий вопрос (п. 9 "
+                              "Положения). Если успеваете — достаточно окончательного ответа в срок.")
+            data["due"] = (answer.due if answer else d.due).isoformat()
         for audience in audiences:
             if audience.startswith("body_"):
                 target = d.body or (held_by if held_by and held_by != TSUR else None)

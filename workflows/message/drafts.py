@@ -70,7 +70,7 @@ class DraftHandlers(MessageCore):
         self._event("draft_submitted", s.actor,
                     f"Проект ({DRAFT_KIND_TITLES[s.kind]}, версия {version}) направлен на согласование",
                     {"draft_id": draft.id, "kind": s.kind.value, "version": version})
-        self._notify("draft_submitted", "tsur_curators", body.code, draft_id=draft.id, kind=s.kind.value,
+        self._notify("draft_submitted", "tsur_curators", body.code, draft_id=draft.id, draft_kind=s.kind.value,
                      version=version, review_due=review.due.isoformat())
         return self._result()
 
@@ -177,8 +177,8 @@ class DraftHandlers(MessageCore):
             workflow_id=self._wid, network=self._inp.network, body=d.body, draft_id=d.id, text=d.text,
             attachments=d.attachments, reply_to_url=self._inp.url, post_id=self._inp.post_id,
             comment_id=self._inp.comment_id))
-        self._notify("approved", "body_executors", d.body, draft_id=d.id, kind=d.kind.value,
-                     publication_due=publication.due.isoformat())
+        self._notify("approved", "body_executors", d.body, draft_id=d.id, draft_kind=d.kind.value,
+                     publish_due=publication.due.isoformat())
 
     @workflow.update(name="return_draft")
     def return_draft(self, r: DraftReturn) -> ActionResult:
@@ -207,8 +207,9 @@ class DraftHandlers(MessageCore):
         reasons = "; ".join([CHECKLIST_TITLES[x] for x in r.reasons] + ([r.comment] if r.comment else []))
         self._event("draft_returned", r.actor, f"Проект возвращён на доработку: {reasons}",
                     {"drafts": [d.id for d in returned], "reasons": [x.value for x in r.reasons]}, body=body_code)
-        self._notify("draft_returned", "body_executors", body_code, reasons=[x.value for x in r.reasons],
-                     comment=r.comment, rework_due=rework.due.isoformat())
+        self._notify("draft_returned", "body_executors", body_code, reasons=[CHECKLIST_TITLES[x] for x in r.reasons],
+                     comment=r.comment, rework_due=rework.due.isoformat(),
+                     draft_kind=returned[0].kind.value)
         return self._result()
 
     @return_draft.validator

@@ -99,12 +99,14 @@ class RoutingHandlers(MessageCore):
         self._event("transferred" if transfer else "rerouted", d.actor, text,
                     {**self._route_data(d), "previous": old, "reason": d.reason})
         gone = [c for c in old if c not in keep]
-        self._notify_bodies("routed", gone, removed=True, reason=d.reason, by=d.actor.name,
+        self._notify_bodies("closed", gone, removed=True, reason=d.reason, by=d.actor.name,
                             transfer=transfer, bodies=list(d.bodies))
-        self._notify_routed([c for c in self._active_codes() if c not in old or c in gone])
+        self._notify_routed([c for c in self._active_codes() if c not in old or c in gone], reroute=True)
         if transfer:
+            answer = self.clocks.find_open(StepKey.answer)
             self._notify("transferred", "tsur_curators", d.actor.body, by=d.actor.name, reason=d.reason,
-                         previous=old, bodies=list(d.bodies))
+                         previous=old, bodies=list(d.bodies), from_body=d.actor.body, to_body=d.bodies[0],
+                         answer_due=answer.due.isoformat() if answer else None)
         return self._result()
 
     @reroute.validator
@@ -162,19 +164,23 @@ class RoutingHandlers(MessageCore):
                 for code in ([target] if target else d.bodies):
                     self.clocks.open(StepKey.reroute_final, now, body=code)
 
-    def _notify_routed(self, codes: list[str]) -> None:
+    def _notify_routed(self, codes: list[str], *, reroute: bool = False) -> None:
         for code in codes:
             part = self.clocks.find_open(StepKey.contribution, code)
             answer = self.clocks.find_open(StepKey.answer)
             final = self.clocks.find_open(StepKey.final_after_intermediate, code) or \
                 self.clocks.find_open(StepKey.reroute_final, code)
             window = self.clocks.find_open(StepKey.return_window, code)
+            c = self.r.classification
             self._notify("repeat" if self._inp.repeat_of else "routed", "body_executors", code,
-                         bodies=self._active_codes(), joint=self.r.joint,
+                         bodies=self._active_codes(), joint=self.r.joint, reroute=reroute,
+                         order=self.r.route.order.value if self.r.route and self.r.joint else None,
+                         importance=c.importance.value if c else None,
+                         repeat_of=self._inp.repeat_of.workflow_id if self._inp.repeat_of else None,
                          part_due=part.due.isoformat() if part else None,
-                         answer_due=answer.due.isoformat() if answer else None,
+                         answer_due=(final or answer).due.isoformat() if (final or answer) else None,
                          final_due=final.due.isoformat() if final else None,
-                         return_due=window.due.isoformat() if window else None)
+                         accept_due=window.due.isoformat() if window else None)
 
     # ------------------------------------------------------------------ P8: accept or return
 
@@ -220,7 +226,10 @@ class RoutingHandlers(MessageCore):
             self.r.route.publishing_body = remaining[0].code
         self._event("returned", r.actor, f"Орган «{self._bn(body.code)}» вернул сообщение куратору: {r.reason} (п. 8)",
                     {"reason": r.reason})
-        self._notify("returned", "tsur_curators", body.code, reason=r.reason)
+        routing = self.clocks.find_open(StepKey.routing)
+        window = self.clocks.last(StepKey.return_window, body.code)
+        self._notify("returned", "tsur_curators", body.code, reason=r.reason, returned_by=body.code,
+                     late=bool(window and window.breached), route_due=routing.due.isoformat() if routing else None)
         if remaining:
             self._advance_joint(now)
         return self._result()

@@ -79,7 +79,7 @@ class MessageWorkflow(RoutingHandlers, DraftHandlers, ClosingHandlers):
         auto = inp.policy.options.repeat_auto_route and repeat.bodies and self.r.classification is not None
         if not auto:
             self._notify("repeat", "tsur_curators", None, repeat_of=repeat.workflow_id,
-                         suggested_bodies=repeat.bodies, reason=repeat.reason)
+                         suggested_bodies=repeat.bodies, reason=repeat.reason, bodies=repeat.bodies)
             return
         now = now_s()
         decision = RouteDecision(actor=SYSTEM_ACTOR, bodies=repeat.bodies, comment="повторное сообщение (п. 12)")
