@@ -86,7 +86,7 @@ def _safe_url(url: str) -> str:
 @user_app.command("add", help="Создать пользователя и выдать токен доступа (показывается один раз; хранится только хеш).")
 def user_add(
     name: Annotated[str, typer.Option("--name", help="ФИО")],
-    role: Annotated[list[str], typer.Option("--role", help="curator | executor | responsible | leadership | admin | integration")],
+    role: Annotated[list[str], typer.Option("--role", help="curator | executor | responsible | leadership | admin | integration | operator")],
     body: Annotated[str | None, typer.Option("--body", help="Код органа (для исполнителя обязателен)")] = None,
     position: Annotated[str, typer.Option(help="Должность")] = "",
     email: Annotated[str, typer.Option(help="Электронная почта")] = "",

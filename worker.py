@@ -12,11 +12,11 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from models.db import get_engine
 from models.settings import Settings
+from workflows.codec import converter_for
 
 log = logging.getLogger("otklik.worker")
 
@@ -38,12 +38,13 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
 async def connect(settings: Settings, attempts: int = 30) -> Client:
     """Connect to Temporal, retrying for about ``attempts`` seconds (the server may still be starting)."""
     last: Exception | None = None
+    converter = converter_for(settings)  # payloads encrypted; CodecNotConfigured without keys
     for _ in range(attempts):
         try:
             return await Client.connect(
                 settings.temporal_address,
                 namespace=settings.temporal_namespace,
-                data_converter=pydantic_data_converter,
+                data_converter=converter,
             )
         except Exception as exc:  # connection refused while the server starts
             last = exc

@@ -10,9 +10,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.intake import Intake
-from api.routes import health, messages, registry, vk
+from api.middleware import install_front_door
+from api.routes import codec, health, messages, registry, vk
 from api.temporal import TemporalGateway
 from models.db import get_engine
 from models.settings import Settings, get_settings
@@ -39,6 +41,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         "в социальных сетях (Указ Главы РСО-Алания № 40 от 17.02.2023).",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = get_engine(settings.db_url)
@@ -47,4 +51,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(messages.router)
     app.include_router(registry.router)
     app.include_router(vk.router)
+    app.include_router(codec.router)
+    install_docs(app, settings.docs_enabled)
+    install_front_door(app, settings)  # outermost: body limits, auth rate limit, security headers
     return app

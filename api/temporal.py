@@ -6,9 +6,9 @@ import asyncio
 from datetime import timedelta
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from models.settings import Settings
+from workflows.codec import converter_for
 
 
 class TemporalUnavailable(RuntimeError):
@@ -19,6 +19,8 @@ class TemporalGateway:
     def __init__(self, settings: Settings, client: Client | None = None) -> None:
         self._settings = settings
         self._client = client
+        # Payloads are encrypted (workflows/codec.py); without keys the API refuses to start.
+        self._converter = converter_for(settings) if client is None else client.data_converter
         self._lock = asyncio.Lock()
 
     async def client(self) -> Client:
@@ -31,7 +33,7 @@ class TemporalGateway:
                         Client.connect(
                             self._settings.temporal_address,
                             namespace=self._settings.temporal_namespace,
-                            data_converter=pydantic_data_converter,
+                            data_converter=self._converter,
                         ),
                         timeout=5,
                     )
