@@ -19,9 +19,8 @@ ASSETS_URL = "/docs-assets"
 
 
 def install_docs(app: FastAPI, enabled: bool) -> None:
-    """Call on an app created with ``docs_url=None, redoc_url=None``."""
+    """Call on an app created with ``docs_url=None, redoc_url=None`` (and ``openapi_url=None`` when off)."""
     if not enabled:
-        app.openapi_url = None
         return
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS), name="docs-assets")
 

@@ -41,8 +41,9 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         "в социальных сетях (Указ Главы РСО-Алания № 40 от 17.02.2023).",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url=None,
+        docs_url=None,  # api/docs.py serves them with assets from the package
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     app.state.settings = settings
     app.state.engine = get_engine(settings.db_url)
