@@ -7,7 +7,7 @@ how the intake route shapes a candidate.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -25,11 +25,13 @@ import pytest
 from google.protobuf import json_format
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from temporalio import workflow
 from temporalio.api.common.v1 import Payloads
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from api.main import create_app
 from domain.messages import Author
@@ -177,7 +179,7 @@ async def test_codec_endpoint_decodes_payloads_of_a_rotated_out_key_only_while_i
         api_settings, http, world, db):
     old = KeyRing.parse(os.environ["OTKLIK_CODEC_KEYS"].split(",")[1])  # test1: no longer the encrypting key
     [payload] = await EncryptionCodec(old).encode(list(
-        (await pydantic_data_converter.encode(["Текст под старым ключом"]))))
+        await pydantic_data_converter.encode(["Текст под старым ключом"])))
     assert payload.metadata["encryption-key-id"] == b"test1"
     operator = _operator(db, world)
     body = json_format.MessageToJson(Payloads(payloads=[payload]))
@@ -273,3 +275,130 @@ async def test_docs_load_their_assets_from_the_package_and_production_switches_t
     async with await _client(app) as client:
         for path in ("/docs", "/redoc", "/openapi.json", "/docs-assets/swagger-ui.css"):
             assert (await client.get(path)).status_code == 404, path
+
+
+# --- availability -------------------------------------------------------------------------------------
+
+CLASSIFY = {"topic": "clinics", "location": "vladikavkaz", "importance": "important"}
+
+
+def _spawn_worker(api_settings: Settings, task_queue: str, log: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTKLIK_")} | {
+        "OTKLIK_DATABASE_URL": api_settings.database_url or "",
+        "OTKLIK_TEMPORAL_ADDRESS": api_settings.temporal_address,
+        "OTKLIK_TASK_QUEUE": task_queue,
+        "OTKLIK_CODEC_KEYS": os.environ["OTKLIK_CODEC_KEYS"],
+    }
+    return subprocess.Popen([sys.executable, "-m", "cli", "worker"], env=env, stdout=open(log, "wb"),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _end(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGCONT)
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def test_action_while_the_worker_is_frozen_is_503_in_bounded_time_and_the_retry_is_safe(
+        api_settings, dev_env, world, tmp_path):
+    queue = f"frozen-{uuid.uuid4().hex[:8]}"
+    app = create_app(api_settings.model_copy(update={"task_queue": queue, "temporal_rpc_timeout": 2.0}))
+    proc = _spawn_worker(api_settings, queue, tmp_path / "worker.log")
+    try:
+        async with app.router.lifespan_context(app), await _client(app) as client:
+            async def polling() -> bool:
+                assert proc.poll() is None, (tmp_path / "worker.log").read_text()
+                return await app.state.temporal.pollers() > 0
+
+            await eventually(polling, timeout=60)
+            ready = (await client.get("/readyz")).json()
+            assert ready["checks"]["worker"] == "ok"
+            wid = await _start(dev_env.client, queue)
+
+            os.kill(proc.pid, signal.SIGSTOP)
+            headers = world.auth("curator") | {"Idempotency-Key": f"classify-{uuid.uuid4().hex}"}
+            t0 = time.monotonic()
+            res = await client.post(f"{V1}/{wid}/classify", headers=headers, json=CLASSIFY)
+            took = time.monotonic() - t0
+            assert res.status_code == 503, res.text
+            assert res.json()["code"] == "update_timeout" and res.headers["retry-after"] == "5"
+            assert "Idempotency-Key" in res.json()["detail"]
+            assert took < 8, f"503 after {took:.1f} s"
+
+            os.kill(proc.pid, signal.SIGCONT)
+
+            async def retried() -> httpx.Response | None:
+                again = await client.post(f"{V1}/{wid}/classify", headers=headers, json=CLASSIFY)
+                return again if again.status_code == 200 else None
+
+            done = await eventually(retried, timeout=60)
+            assert done.json()["classification"]["topic"] == "clinics"
+            history = await dev_env.client.get_workflow_handle(wid).fetch_history()
+            accepted = [e for e in history.events
+                        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED]
+            assert len(accepted) == 1  # applied once, though asked twice
+    finally:
+        _end(proc)
+
+
+@workflow.defn(name="MessageWorkflow", sandboxed=False)
+class _BrokenMessageWorkflow:
+    """A MessageWorkflow whose code fails every workflow task (a bug an operator must fix)."""
+
+    @workflow.run
+    async def run(self, _: Any) -> None:
+        raise RuntimeError("a bug in the workflow code")
+
+    @workflow.update
+    async def classify(self, _: Any) -> None:
+        return None
+
+
+async def test_action_on_a_message_whose_workflow_task_is_failing_is_503_not_500(api_settings, dev_env, world):
+    queue = f"broken-{uuid.uuid4().hex[:8]}"
+    app = create_app(api_settings.model_copy(update={"task_queue": queue, "temporal_rpc_timeout": 2.0}))
+    wid = f"msg-vk-wall-1_{uuid.uuid4().int % 10**9}"
+    async with Worker(dev_env.client, task_queue=queue, workflows=[_BrokenMessageWorkflow]):
+        await dev_env.client.start_workflow("MessageWorkflow", {"x": 1}, id=wid, task_queue=queue)
+        async with app.router.lifespan_context(app), await _client(app) as client:
+            async def stuck() -> httpx.Response | None:
+                res = await client.post(f"{V1}/{wid}/classify", headers=world.auth("curator"), json=CLASSIFY)
+                assert res.status_code == 503, res.text  # the first may time out: also a 503
+                return res if res.json()["code"] == "workflow_stuck" else None
+
+            res = await eventually(stuck, timeout=30)
+            assert res.headers["retry-after"] == "60" and "оператором" in res.json()["detail"]
+        await dev_env.client.get_workflow_handle(wid).terminate("test finished")
+
+
+async def test_frozen_temporal_answers_503_within_the_rpc_bound(api_settings, world, tmp_path):
+    port = _free_port()
+    server = subprocess.Popen(
+        [temporal_cli(), "server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", str(port),
+         "--log-level", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    settings = api_settings.model_copy(update={"temporal_address": f"127.0.0.1:{port}",
+                                               "temporal_rpc_timeout": 2.0})
+    app = create_app(settings)
+    try:
+        async with app.router.lifespan_context(app), await _client(app) as client:
+            async def up() -> bool:
+                return (await client.get("/readyz")).status_code == 200
+
+            await eventually(up, timeout=60)
+            os.kill(server.pid, signal.SIGSTOP)
+            for method, path, body in [("POST", f"{V1}/msg-vk-wall-1_1/classify", CLASSIFY),
+                                       ("GET", "/readyz", None)]:
+                t0 = time.monotonic()
+                res = await client.request(method, path, headers=world.auth("curator"), json=body)
+                took = time.monotonic() - t0
+                assert res.status_code == 503, (path, res.text)
+                assert "retry-after" in res.headers or path == "/readyz"
+                assert took < 6, f"{path}: 503 after {took:.1f} s"
+    finally:
+        _end(server)
