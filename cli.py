@@ -300,7 +300,6 @@ def run(
         if not port_free("127.0.0.1" if host in ("localhost", "0.0.0.0") else host, port):
             _fail(f"порт {port} занят ({label}); освободите его или задайте другой в OTKLIK_*")
 
-    from supervisor import Supervisor, tail, wait_http, wait_temporal
     from workflows.codec import dev_key_path, ensure_dev_key
 
     if ensure_dev_key(settings):
