@@ -10,6 +10,7 @@ import asyncio
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -32,6 +33,9 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         activities=build_activities(get_engine(settings.db_url)),
         activity_executor=executor,
         max_concurrent_activities=32,
+        # After a worker dies its workflows' sticky queue is dead: tasks (and the API's updates) move to the
+        # normal queue after this, well within the API's RPC bound (10 s), instead of the SDK's 10 s.
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=3),
     )
 
 
