@@ -58,6 +58,9 @@ async def connect(settings: Settings, attempts: int = 30) -> Client:
 
 async def run_worker(settings: Settings) -> None:
     client = await connect(settings)
+    from workflows.retention_schedule import ensure_retention_schedule
+
+    log.info("retention schedule: %s", await ensure_retention_schedule(client, settings))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
