@@ -22,7 +22,8 @@ from workflows.search_attributes import CLI_TYPES
 COMPOSE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 DEPLOY = REPO_ROOT / "deploy"
-DUMMY_SECRETS = {"POSTGRES_PASSWORD": "pw-temporal", "OTKLIK_DB_PASSWORD": "pw-otklik"}
+DUMMY_SECRETS = {"POSTGRES_PASSWORD": "pw-temporal", "OTKLIK_DB_PASSWORD": "pw-otklik",
+                 "OTKLIK_CODEC_KEYS": "k1:" + "QUFB" * 8}
 INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
 
 
@@ -233,3 +234,14 @@ def test_docker_compose_config_accepts_the_file():
     res = subprocess.run([docker, "compose", "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True,
                          env=os.environ | DUMMY_SECRETS, cwd=REPO_ROOT, timeout=60)
     assert res.returncode == 0, res.stderr
+
+
+def test_payloads_are_encrypted_and_the_ui_decodes_through_the_api_for_operators(services):
+    for name in ("api", "worker"):
+        assert "OTKLIK_CODEC_KEYS:?" in str(services[name]["environment"]["OTKLIK_CODEC_KEYS"])  # required
+    ui = env_of(services["temporal-ui"])
+    assert ui["TEMPORAL_CODEC_ENDPOINT"] == "http://localhost:8000/codec"
+    assert ui["TEMPORAL_CODEC_INCLUDE_CREDENTIALS"] == "true"
+    assert ui["TEMPORAL_AUTH_ENABLED"] == "false" and "openid" in ui["TEMPORAL_AUTH_SCOPES"]
+    api = Settings(_env_file=None, codec_cors_origins=env_of(services["api"])["OTKLIK_CODEC_CORS_ORIGINS"])  # type: ignore[call-arg]
+    assert api.codec_origins == ["http://localhost:8233"]
