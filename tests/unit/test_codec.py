@@ -114,3 +114,17 @@ def test_codec_new_key_prints_a_usable_key():
     assert res.returncode == 0, res.stderr
     [(kid, key)] = parse_codec_keys(res.stdout.strip())
     assert kid == "2027q1" and len(key) == 32
+
+
+def test_an_operator_is_created_with_otklik_user_add(db, db_url):
+    from sqlmodel import Session
+
+    from models.tokens import person_for_token
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTKLIK_")} | {"OTKLIK_DATABASE_URL": db_url}
+    res = subprocess.run([sys.executable, "-m", "cli", "user", "add", "--name", "Оператор Темпорал", "--role",
+                          "operator"], capture_output=True, text=True, env=env, timeout=60)
+    assert res.returncode == 0, res.stderr
+    with Session(db) as s:
+        person = person_for_token(s, res.stdout.strip().splitlines()[-1])
+        assert person is not None and person.roles == ["operator"]
