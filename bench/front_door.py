@@ -57,7 +57,7 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OTKLIK_")} | {
             "OTKLIK_DATABASE_URL": db_url, "OTKLIK_DATA_DIR": tmp, "OTKLIK_CODEC_KEYS": new_key_line("bench"),
             "OTKLIK_TEMPORAL_ADDRESS": f"127.0.0.1:{nowhere}", "PYTHONPATH": str(ROOT)}
-        log = open(Path(tmp) / "api.log", "wb")  # noqa: SIM115
+        log = open(Path(tmp) / "api.log", "wb")
         api = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host",
                                 "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
