@@ -22,9 +22,11 @@ CORS answers only the configured origins (``OTKLIK_CODEC_CORS_ORIGINS``; default
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
+from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
@@ -45,7 +47,7 @@ router = APIRouter(prefix="/codec", tags=["оператор Temporal"])
 COOKIE = "otklik_operator"
 COOKIE_MAX_AGE = 8 * 3600  # one working day
 ALLOWED_HEADERS = "content-type,x-namespace,authorization,authorization-extras"
-_ERRORS = {401: {"model": ErrorBody, "description": "Нет токена оператора"},
+_ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody, "description": "Нет токена оператора"},
            403: {"model": ErrorBody, "description": "Токен не оператора"},
            413: {"model": ErrorBody, "description": "Слишком большой запрос"},
            422: {"model": ErrorBody, "description": "Тело — не Payloads в JSON"}}
@@ -74,12 +76,12 @@ def _token(request: Request) -> str | None:
     return request.cookies.get(COOKIE) or None
 
 
-def _operator(request: Request, token: str | None) -> tuple[Principal | None, int, str, str]:
+async def _operator(request: Request, token: str | None) -> tuple[Principal | None, int, str, str]:
     if not token:
         return None, 401, "token_missing", ("Требуется вход оператора: откройте /codec/session и введите токен "
                                             "оператора, затем включите в Temporal UI «Include cross-origin "
                                             "credentials»")
-    principal = load_principal(request.app.state.engine, token) if len(token) <= 200 else None
+    principal = await asyncio.to_thread(load_principal, request.app.state.engine, token) if len(token) <= 200 else None
     if principal is None:
         return None, 401, "token_invalid", "Токен недействителен или отозван"
     if not principal.has(Role.operator):
@@ -98,7 +100,7 @@ def _codec(request: Request) -> EncryptionCodec:
 async def _apply(request: Request, kind: str) -> Response:
     settings: Settings = request.app.state.settings
     cors = _cors(request, settings)
-    principal, status, code, detail = _operator(request, _token(request))
+    principal, status, code, detail = await _operator(request, _token(request))
     if principal is None:
         return _error(status, code, detail, cors)
     try:
@@ -180,7 +182,7 @@ async def session_login(request: Request) -> Response:
             token = ""
     else:
         token = parse_qs(raw.decode(errors="replace")).get("token", [""])[0]
-    principal, status, _, detail = _operator(request, token.strip() or None)
+    principal, status, _, detail = await _operator(request, token.strip() or None)
     if principal is None:
         return _page(detail, status)
     response = _page(f"Вход выполнен: {principal.name}. Вернитесь в Temporal UI.")
