@@ -63,7 +63,7 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OTKLIK_")} | {
             "OTKLIK_DATA_DIR": tmp, "OTKLIK_TEMPORAL_ADDRESS": f"127.0.0.1:{t_port}",
             "OTKLIK_TEMPORAL_UI_PORT": str(ui_port), "OTKLIK_API_PORT": str(api_port)}
-        log = open(Path(tmp) / "run.log", "wb")  # noqa: SIM115
+        log = open(Path(tmp) / "run.log", "wb")
         run = subprocess.Popen([sys.executable, "-m", "cli", "run"], cwd=ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
         api = f"http://localhost:{api_port}"
