@@ -8,7 +8,8 @@ ports, creates a curator and an operator with ``otklik user add``, takes one mes
 
 1. opens the message's workflow in the UI without an operator's session — the codec endpoint answers 401,
    the UI says "Codec Server could not connect" and shows the ciphertext (``temporal-ui-without-codec.png``);
-2. logs in at ``/codec/session`` with the operator's token, ticks "Include cross-origin credentials"
+2. checks ``temporal workflow show --codec-endpoint … --codec-auth "Bearer <operator token>"`` decodes;
+3. logs in at ``/codec/session`` with the operator's token, ticks "Include cross-origin credentials"
    (the UI's codec settings, kept in the browser's localStorage), reloads — the author, id and text are
    shown, decoded by the API (``temporal-ui-with-codec.png``).
 
@@ -18,6 +19,7 @@ Exits non-zero when the decoded page does not show the author's name.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import signal
@@ -49,6 +51,24 @@ def otklik(env: dict[str, str], *args: str) -> str:
     if res.returncode != 0:
         raise RuntimeError(res.stderr)
     return res.stdout.strip().splitlines()[-1]
+
+
+def _payload_bytes(history_json: str) -> bytes:
+    """Every payload's data in a ``temporal workflow show -o json`` history, decoded from base64."""
+    found: list[bytes] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("data"), str) and "metadata" in node:
+                found.append(base64.b64decode(node["data"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(history_json))
+    return b"".join(found)
 
 
 def main() -> int:
@@ -87,6 +107,16 @@ def main() -> int:
             r.raise_for_status()
             workflow_id = r.json()["workflow_id"]
             page_url = f"http://localhost:{ui_port}/namespaces/default/workflows/{workflow_id}"
+
+            # The Temporal CLI decodes through the same endpoint with an operator's token.
+            temporal = str(Path(sys.executable).parent / "temporal")
+            show = [temporal, "workflow", "show", "-w", workflow_id, "--address", f"127.0.0.1:{t_port}", "-o", "json"]
+            plain = subprocess.run(show, capture_output=True, text=True, timeout=60).stdout
+            decoded = subprocess.run([*show, "--codec-endpoint", f"{api}/codec", "--codec-auth", f"Bearer {operator}"],
+                                     capture_output=True, text=True, timeout=60).stdout
+            encrypted = base64.b64encode(b"binary/encrypted").decode()
+            if encrypted not in plain or encrypted in decoded or AUTHOR.encode() not in _payload_bytes(decoded):
+                raise RuntimeError("temporal workflow show: the codec endpoint did not decode for the operator")
 
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
