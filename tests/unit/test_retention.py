@@ -69,6 +69,8 @@ def test_personal_data_of_long_closed_messages_is_removed_and_statistics_kept(db
 async def test_retention_schedule_is_created_updated_and_removed_idempotently(dev_env):
     client = dev_env.client
     settings = Settings(personal_data_retention_days=30, task_queue="retention-test")
+    off = settings.model_copy(update={"personal_data_retention_days": 0})
+    await ensure_retention_schedule(client, off)  # a worker process of another test may have created it
     assert await ensure_retention_schedule(client, settings) == "created"
     assert await ensure_retention_schedule(client, settings.model_copy(update={"personal_data_retention_days": 90})) \
         == "updated"
@@ -76,6 +78,5 @@ async def test_retention_schedule_is_created_updated_and_removed_idempotently(de
     args = await client.data_converter.decode(desc.schedule.action.args)  # type: ignore[union-attr]
     assert args[0]["days"] == 90
     assert desc.schedule.spec.time_zone_name == "Europe/Moscow"
-    off = settings.model_copy(update={"personal_data_retention_days": 0})
     assert await ensure_retention_schedule(client, off) == "deleted"
     assert await ensure_retention_schedule(client, off) == "off"
