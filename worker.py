@@ -10,14 +10,15 @@ import asyncio
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from models.db import get_engine
 from models.settings import Settings
 from models.temporal_client import connect_options, worker_runtime
+from workflows.codec import converter_for
 
 log = logging.getLogger("otklik.worker")
 
@@ -33,6 +34,9 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         activities=build_activities(get_engine(settings.db_url), client, settings),
         activity_executor=executor,
         max_concurrent_activities=32,
+        # After a worker dies its workflows' sticky queue is dead: tasks (and the API's updates) move to the
+        # normal queue after this, well within the API's RPC bound (10 s), instead of the SDK's 10 s.
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=3),
     )
 
 
@@ -40,12 +44,13 @@ async def connect(settings: Settings, attempts: int = 30) -> Client:
     """Connect to Temporal, retrying for about ``attempts`` seconds (the server may still be starting)."""
     last: Exception | None = None
     runtime, options = worker_runtime(settings), connect_options(settings)  # config errors: not retried
+    converter = converter_for(settings)  # payloads encrypted; CodecNotConfigured without keys
     for _ in range(attempts):
         try:
             return await Client.connect(
                 settings.temporal_address,
                 namespace=settings.temporal_namespace,
-                data_converter=pydantic_data_converter,
+                data_converter=converter,
                 runtime=runtime,
                 **options,
             )
@@ -65,6 +70,9 @@ async def run_worker(settings: Settings) -> None:
     from workflows.schedules import ensure_schedules
 
     await ensure_schedules(client, settings)  # surges (P17)
+    from workflows.retention_schedule import ensure_retention_schedule
+
+    log.info("retention schedule: %s", await ensure_retention_schedule(client, settings))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

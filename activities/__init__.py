@@ -14,6 +14,7 @@ def build_activities(engine: Engine, client: Any = None, settings: Settings | No
     a Temporal client, the delivery and surge activities too (they start delivery workflows)."""
     from activities.messages import message_activities
     from activities.networks import network_activities_all
+    from activities.retention import retention_activities
     from activities.triage import triage_activities
     from models.settings import get_settings
 
@@ -27,4 +28,4 @@ def build_activities(engine: Engine, client: Any = None, settings: Settings | No
         notifier = DeliveryActivities(engine, client, settings).notify_events  # record, then start delivery
         extra = [*delivery_activities(engine, client, settings), *surge_activities(engine, client, settings)]
     return [*message_activities(engine, notifier), *network_activities_all(engine, settings),
-            *triage_activities(engine), *extra]
+            *triage_activities(engine), *retention_activities(engine), *extra]

@@ -50,7 +50,9 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "Недостаточно прав",
         404: "Не найдено",
         409: "Конфликт с текущим состоянием",
+        413: "Тело запроса больше допустимого",
         422: "Ошибка в данных запроса",
+        429: "Слишком много неудачных попыток входа",
         503: "Temporal или база данных недоступны",
     }
     return {s: {"model": ErrorBody, "description": texts.get(s, "Ошибка")} for s in statuses}
@@ -247,7 +249,23 @@ async def _rpc_error(request: Request, exc: Exception) -> JSONResponse:
         return await _temporal_unavailable(request, exc)
     if exc.status == RPCStatusCode.NOT_FOUND:
         return _json(404, "message_not_found", "Сообщение не найдено")
+    if exc.status == RPCStatusCode.FAILED_PRECONDITION:  # e.g. an update to a workflow whose task is failing
+        return await _workflow_stuck(exc)
     return await _unexpected(request, exc)
+
+
+async def _update_timeout(_: Request, exc: Exception) -> JSONResponse:
+    # The worker did not take the update within the RPC deadline (frozen, restarting, overloaded). It may
+    # still be applied later: the same Idempotency-Key makes the retry safe.
+    log.warning("update not confirmed in time: %s", _first_line(exc))
+    return _json(503, "update_timeout", "Обработчик сообщений не подтвердил действие вовремя; повторите запрос "
+                 "с тем же Idempotency-Key — действие не выполнится дважды", headers={"Retry-After": "5"})
+
+
+async def _workflow_stuck(exc: Exception) -> JSONResponse:
+    log.warning("workflow task failing, update refused: %s", _first_line(exc))
+    return _json(503, "workflow_stuck", "Процесс обработки сообщения остановлен из-за ошибки и ждёт исправления "
+                 "оператором; повторите действие позже", headers={"Retry-After": "60"})
 
 
 async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
@@ -278,6 +296,8 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register every handler; more specific classes first (Starlette walks the MRO anyway)."""
+    from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateRPCTimeoutOrCancelledError
+
     from workflows.client import MessageNotFound, Rejected
 
     async def _rejected(_: Request, exc: Exception) -> JSONResponse:
@@ -294,6 +314,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Rejected, _rejected)
     app.add_exception_handler(MessageNotFound, _unknown_message)
     app.add_exception_handler(RPCError, _rpc_error)
+    app.add_exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError, _update_timeout)
+    app.add_exception_handler(RPCTimeoutOrCancelledError, _temporal_unavailable)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(DBAPIError, _db_error)

@@ -8,10 +8,23 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.intake import Intake
 from api.metrics import install_metrics
-from api.routes import accounts, candidates, contacts, health, messages, notifications, registry, retire, vk
+from api.middleware import install_front_door
+from api.routes import (
+    accounts,
+    candidates,
+    codec,
+    contacts,
+    health,
+    messages,
+    notifications,
+    registry,
+    retire,
+    vk,
+)
 from api.temporal import TemporalGateway
 from models.db import get_engine
 from models.settings import Settings, get_settings
@@ -33,6 +46,9 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         "в социальных сетях (Указ Главы РСО-Алания № 40 от 17.02.2023).",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # api/docs.py serves them with assets from the package
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     app.state.settings = settings
     app.state.engine = get_engine(settings.db_url)
@@ -47,4 +63,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(candidates.router)
     app.include_router(notifications.router)
     app.include_router(contacts.router)
+    app.include_router(codec.router)
+    install_docs(app, settings.docs_enabled)
+    install_front_door(app, settings)  # outermost: body limits, auth rate limit, security headers
     return app

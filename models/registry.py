@@ -27,6 +27,7 @@ class Role(StrEnum):
     leadership = "leadership"
     admin = "admin"
     integration = "integration"  # a monitoring feed: may only take messages in (POST /messages)
+    operator = "operator"  # Temporal operators: the codec endpoint (/codec) that decrypts payloads for the UI
 
 
 class BodyKind(StrEnum):

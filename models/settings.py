@@ -6,6 +6,9 @@ never a traceback.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -73,6 +76,19 @@ class Settings(BaseSettings):
     telegram_token: str = ""
     webhook_replay_window_seconds: int = Field(default=300, ge=30, le=3600)
     surge_config: Path | None = None
+    # Payload encryption in Temporal (workflows/codec.py): "k2:<base64 key>,k1:<base64 key>", first encrypts.
+    codec_keys: SecretStr = SecretStr("")
+    # Origins of the Temporal Web UI allowed to call /codec (comma-separated); empty: the dev server's UI.
+    codec_cors_origins: str = ""
+    # Authors' personal data is removed from the read model this many days after a message closed (0: never).
+    personal_data_retention_days: int = Field(default=365, ge=0, le=36500)
+    # Front door (api/middleware.py): request body limits in bytes, failed-authentication rate limit.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)
+    vk_callback_max_body_bytes: int = Field(default=262_144, ge=1024, le=10 * 1_048_576)
+    auth_failures_per_minute: int = Field(default=20, ge=1, le=100_000)
+    docs_enabled: bool = True  # /docs, /redoc, /openapi.json; switch off in production if not needed
+    # Bound on one Temporal call from the API (seconds): an update the worker cannot take answers 503.
+    temporal_rpc_timeout: float = Field(default=10.0, gt=0, le=300)
 
     @field_validator("timezone")
     @classmethod
@@ -81,6 +97,12 @@ class Settings(BaseSettings):
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+    @field_validator("codec_keys")
+    @classmethod
+    def _codec_keys_format(cls, v: SecretStr) -> SecretStr:
+        parse_codec_keys(v.get_secret_value())
         return v
 
     @field_validator("database_url")
@@ -127,6 +149,34 @@ class Settings(BaseSettings):
     @property
     def temporal_db_file(self) -> Path:
         return (self.data_dir / "temporal.db").resolve()
+
+    @property
+    def codec_origins(self) -> list[str]:
+        if self.codec_cors_origins.strip():
+            return [o.strip().rstrip("/") for o in self.codec_cors_origins.split(",") if o.strip()]
+        return [f"http://localhost:{self.temporal_ui_port}", f"http://127.0.0.1:{self.temporal_ui_port}"]
+
+
+_KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+
+
+def parse_codec_keys(text: str) -> list[tuple[str, bytes]]:
+    """``"k2:<base64>,k1:<base64>"`` → [(id, key)]; AES keys of 16, 24 or 32 bytes, ids unique."""
+    keys: list[tuple[str, bytes]] = []
+    for entry in filter(None, (e.strip() for e in text.replace("\n", ",").split(","))):
+        kid, sep, b64 = entry.partition(":")
+        if not sep or not _KEY_ID.match(kid):
+            raise ValueError("each key must be written id:base64 (id: letters, digits, . _ -)")
+        try:
+            key = base64.b64decode(b64.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"key {kid!r} is not valid base64") from None
+        if len(key) not in (16, 24, 32):
+            raise ValueError(f"key {kid!r} must be 16, 24 or 32 bytes (AES), got {len(key)}")
+        if any(k == kid for k, _ in keys):
+            raise ValueError(f"key id {kid!r} is repeated")
+        keys.append((kid, key))
+    return keys
 
 
 PLACEHOLDER_SECRETS = frozenset({"password", "secret", "changeme", "postgres", "temporal", "otklik", "admin"})

@@ -9,6 +9,7 @@ database tests (marker ``db``) once more on SQLite.
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import sys
@@ -21,14 +22,21 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 import models.tables  # noqa: F401
 from models.db import make_engine
 from models.migrate import upgrade
+from workflows.codec import KeyRing, data_converter
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# Every test process encrypts its payloads like production does (workflows/codec.py): two keys, the
+# first encrypts, both decrypt. Settings() built anywhere in the suite reads them from the environment.
+TEST_CODEC_KEYS = ",".join(f"{kid}:{base64.b64encode(kid.encode().ljust(32, b'!')).decode()}"
+                           for kid in ("test2", "test1"))
+os.environ["OTKLIK_CODEC_KEYS"] = TEST_CODEC_KEYS
+TEST_CONVERTER = data_converter(KeyRing.parse(TEST_CODEC_KEYS))
 
 
 def _pg_admin_url() -> str:
@@ -132,7 +140,7 @@ def temporal_test_server() -> str:
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """Time-skipping test server, one per test module."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server(), data_converter=pydantic_data_converter
+        test_server_existing_path=temporal_test_server(), data_converter=TEST_CONVERTER
     )
     yield env
     await env.shutdown()
@@ -145,7 +153,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
 
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         search_attributes=ALL,
         dev_server_log_level="error",
         ui=False,

@@ -3,8 +3,9 @@
 from workflows.delivery import DeliveryWorkflow, DigestWorkflow
 from workflows.message import MessageWorkflow
 from workflows.monitor import NetworkMonitorWorkflow
+from workflows.retention import RetentionWorkflow
 from workflows.surge import SurgeWorkflow
 from workflows.triage import TriageReminderWorkflow
 
 ALL_WORKFLOWS = [MessageWorkflow, TriageReminderWorkflow, NetworkMonitorWorkflow, DeliveryWorkflow, DigestWorkflow,
-                 SurgeWorkflow]
+                 SurgeWorkflow, RetentionWorkflow]

@@ -41,9 +41,20 @@ async def readyz(engine: Engine = Depends(get_engine), gateway: TemporalGateway 
     except TemporalUnavailable as exc:
         checks["temporal"] = "error"
         problems.append(f"Temporal недоступен ({str(exc).splitlines()[0][:200]})")
+    if checks["temporal"] == "ok":
+        # Reported, not required: the API still reads without a worker, but actions would wait for one.
+        try:
+            polling = await gateway.pollers()
+            checks["worker"] = "ok" if polling else "none"
+        except TemporalUnavailable:
+            checks["worker"] = "unknown"
     if problems:
         return JSONResponse(
             status_code=503,
             content={"detail": "Сервис не готов: " + "; ".join(problems), "code": "not_ready", "checks": checks},
         )
+    if checks.get("worker") == "none":
+        return {"status": "ok", "checks": checks,
+                "detail": "Ни один worker не опрашивает очередь задач: действия с сообщениями не выполнятся, "
+                          "пока он не запустится"}
     return {"status": "ok", "checks": checks}

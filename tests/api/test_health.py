@@ -29,7 +29,7 @@ async def test_readyz_ok_with_database_and_temporal(db_url, dev_env):
     assert (await _get(app, "/healthz")).json() == {"status": "ok"}
     res = await _get(app, "/readyz")
     assert res.status_code == 200, res.text
-    assert res.json()["checks"] == {"database": "ok", "temporal": "ok"}
+    assert res.json()["checks"] == {"database": "ok", "temporal": "ok", "worker": "none"}  # nobody polls "otklik"
 
 
 async def test_readyz_503_names_temporal_when_it_is_down(db_url):
@@ -47,4 +47,4 @@ async def test_readyz_503_names_the_database_when_it_is_down(dev_env, tmp_path):
     res = await _get(create_app(settings), "/readyz")
     assert res.status_code == 503
     assert "база данных недоступна" in res.json()["detail"]
-    assert res.json()["checks"] == {"database": "error", "temporal": "ok"}
+    assert res.json()["checks"] == {"database": "error", "temporal": "ok", "worker": "none"}

@@ -164,3 +164,65 @@ def test_run_refuses_a_taken_port_and_names_it(tmp_path):
                              capture_output=True, text=True, timeout=60)
     assert res.returncode == 1
     assert f"порт {api_port} занят" in res.stderr
+
+
+async def _polls(t_port: int, pid: int) -> bool:
+    """Whether the worker process ``pid`` polls the task queue (its identity is ``pid@host``)."""
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    client = await Client.connect(f"127.0.0.1:{t_port}")
+    resp = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
+        namespace="default", task_queue=TaskQueue(name="otklik"),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+    return any(p.identity.startswith(f"{pid}@") for p in resp.pollers)
+
+
+def _child_pid(parent: int, marker: str) -> int:
+    out = subprocess.run(["ps", "--ppid", str(parent), "-o", "pid=,args="], capture_output=True, text=True).stdout
+    found = [int(line.split()[0]) for line in out.splitlines() if marker in line]
+    assert len(found) == 1, out
+    return found[0]
+
+
+def _wait_for(check, timeout: float, what: str):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.5)
+    raise AssertionError(f"{what} not reached in {timeout:.0f} s")
+
+
+def test_a_killed_worker_is_restarted_and_the_next_action_succeeds(tmp_path):
+    data_dir = tmp_path / "data"
+    t_port, ui_port, api_port = _free_port(), _free_port(), _free_port()
+    log = tmp_path / "run.log"
+    proc = _start(_env(data_dir, t_port, ui_port, api_port), log)
+    try:
+        _wait_ready(proc, api_port, log)
+        assert (data_dir / "codec-keys").stat().st_mode & 0o077 == 0  # the dev key: owner only
+        workflow_id = _intake_one(api_port, data_dir)
+        worker_log = data_dir / "logs" / "worker.log"
+        old = _child_pid(proc.pid, "cli worker")
+        os.kill(old, signal.SIGKILL)
+
+        _wait_for(lambda: "Worker: перезапуск" in log.read_text(), 30, "restart line")
+        assert "Worker неожиданно завершился (код -9); перезапуск через 1 с" in log.read_text()
+        assert proc.poll() is None, "otklik run stopped with its worker"
+        new = _child_pid(proc.pid, "cli worker")
+        assert new != old
+        _wait_for(lambda: asyncio.run(_polls(t_port, new)), 60, "the new worker polling")
+        assert worker_log.read_text().count("worker polling task queue") == 2
+
+        token = (data_dir / "token.txt").read_text()
+        r = httpx.post(f"http://127.0.0.1:{api_port}/api/v1/messages/{workflow_id}/classify",
+                       headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "after-restart-1"},
+                       json={"topic": "water_outage", "location": "vladikavkaz"}, timeout=60)
+        assert r.status_code == 200, r.text
+        assert r.json()["classification"]["topic"] == "water_outage"
+    finally:
+        if proc.poll() is None:
+            _stop(proc, data_dir)

@@ -30,6 +30,7 @@ DUMMY_SECRETS = {
     "TEMPORAL_UI_OIDC_CLIENT_SECRET": "oidc-secret-1", "TEMPORAL_UI_OIDC_PROVIDER_URL": "https://sso.example.ru",
     "TEMPORAL_UI_OIDC_CLIENT_ID": "temporal-ui", "OTKLIK_PUBLIC_HOST": "otklik.example.ru",
     "OTKLIK_TEMPORAL_UI_HOST": "temporal.example.ru",
+    "OTKLIK_CODEC_KEYS": "k1:" + "QUFB" * 8,
 }
 INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
 TEMPORAL_TAG = "1.31.2"

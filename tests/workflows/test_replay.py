@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
+from tests.conftest import TEST_CONVERTER
 from tests.workflows.changed_workflow import ChangedMessageWorkflow
 from tests.workflows.helpers import HISTORIES
 from workflows import ALL_WORKFLOWS
@@ -24,7 +24,7 @@ def test_histories_are_exported():
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 async def test_replay_exported_history(path):
     history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text(encoding="utf-8"))
-    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=TEST_CONVERTER)  # decodes plain and encrypted histories
     await replayer.replay_workflow(history)
 
 

@@ -1,0 +1,59 @@
+"""``ensure_retention_schedule(client, settings)``: the Schedule of ``RetentionWorkflow``, idempotent (the
+worker calls it at start): created when missing, its period argument updated when the setting changed,
+deleted when retention is off (``OTKLIK_PERSONAL_DATA_RETENTION_DAYS=0``). Daily at 03:00 Moscow time."""
+
+from __future__ import annotations
+
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleRange,
+    ScheduleSpec,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.retention import RetentionRequest
+from models.settings import Settings
+from workflows.retention import SCHEDULE_ID, WORKFLOW_NAME
+
+
+def retention_schedule(settings: Settings) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            WORKFLOW_NAME, RetentionRequest(days=settings.personal_data_retention_days),
+            id="otklik-retention-run", task_queue=settings.task_queue),
+        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(3)], minute=[ScheduleRange(0)],
+                                                          second=[ScheduleRange(0)])],
+                          time_zone_name=settings.timezone),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def ensure_retention_schedule(client: Client, settings: Settings) -> str:
+    """``created`` / ``updated`` / ``deleted`` / ``off``."""
+    handle = client.get_schedule_handle(SCHEDULE_ID)
+    if settings.personal_data_retention_days == 0:
+        try:
+            await handle.delete()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return "off"
+            raise
+        return "deleted"
+    schedule = retention_schedule(settings)
+    try:
+        await client.create_schedule(SCHEDULE_ID, schedule)
+        return "created"
+    except ScheduleAlreadyRunningError:
+        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=schedule)
+
+        await handle.update(replace)
+        return "updated"
