@@ -33,6 +33,6 @@ async def test_a_changed_workflow_does_not_replay_a_stored_history():
     """The guard works: a workflow that schedules something new fails on an old history."""
     path = HISTORIES / "happy_path.json"
     history = WorkflowHistory.from_json("replay-changed", path.read_text(encoding="utf-8"))
-    replayer = Replayer(workflows=[ChangedMessageWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[ChangedMessageWorkflow], data_converter=TEST_CONVERTER)
     with pytest.raises(NondeterminismError):
         await replayer.replay_workflow(history)
