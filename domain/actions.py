@@ -107,3 +107,17 @@ def check_action(action: str, state: MessageState, actor: Actor) -> None:
         raise ActionRejected(f"{a.title.capitalize()} может только {who}, а не {ROLE_TITLES.get(actor.role, actor.role)}.")
     if a.roles <= BODY_STAFF and not actor.body:
         raise ActionRejected("Не указан орган исполнителя.")
+
+
+def actions_markdown() -> str:
+    """The table of actions for ``docs/actions.md`` (a test keeps the file equal to this)."""
+    lines = ["# Actions on a message", "",
+             "Generated from `domain/actions.py` (`ACTIONS`), which the workflow's validators, the workflow client and",
+             "the API read too. Regenerate: `python -c 'from domain.actions import actions_markdown as m; print(m(), end=\"\")'"
+             " > docs/actions.md`.", "",
+             "| Action (update) | What a person does | Who | In which states | Item |", "| --- | --- | --- | --- | --- |"]
+    for a in ACTIONS.values():
+        who = ", ".join(ROLE_TITLES[r] for r in sorted(a.roles))
+        states = ", ".join(STATE_TITLES[st] for st in MessageState if st in a.states)
+        lines.append(f"| `{a.name}` | {a.title} | {who} | {states} | {a.rule} |")
+    return "\n".join(lines) + "\n"

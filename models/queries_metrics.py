@@ -10,10 +10,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from domain.messages import CLOSED_STATES
-from models.readmodel import Deadline, Message, Notification
+from domain.sla import TSUR
+from models.delivery import Delivery, DeliveryStatus
+from models.readmodel import Deadline, Message
 
-# A breach held by the ЦУР (Curator's steps) has no body in the read model.
-CUR_HOLDER = "cur"
+# A breach held by ЦУР (routing, review, composing a joint answer) is recorded with held_by "tsur" (P15).
+CUR_HOLDER = TSUR
 
 
 @dataclass
@@ -32,12 +34,12 @@ def read_model_figures(engine: Engine) -> ReadModelFigures:
             select(Message.state, func.count()).where(col(Message.state).not_in(closed)).group_by(Message.state)
         ).all()
         out.open_by_state = {str(state): int(n) for state, n in states}
+        holder = func.coalesce(Deadline.held_by, Deadline.body)
         holders = s.exec(
-            select(Deadline.body, func.count()).where(col(Deadline.breached).is_(True)).group_by(Deadline.body)
+            select(holder, func.count()).where(col(Deadline.breached).is_(True)).group_by(holder)
         ).all()
         out.breaches_by_holder = {str(body or CUR_HOLDER): int(n) for body, n in holders}
-        unsent = col(Notification.sent_at).is_(None)
-        count = select(func.count()).select_from(Notification)
-        out.notifications_pending = int(s.exec(count.where(unsent)).one())
-        out.notifications_failing = int(s.exec(count.where(unsent, col(Notification.attempts) > 0)).one())
+        count = select(func.count()).select_from(Delivery)
+        out.notifications_pending = int(s.exec(count.where(Delivery.status == DeliveryStatus.pending)).one())
+        out.notifications_failing = int(s.exec(count.where(Delivery.status == DeliveryStatus.failed)).one())
     return out

@@ -130,7 +130,9 @@ async def test_p7_take_identifies_the_message_now(http, world, worker, db, dev_e
     assert before <= view.detected_at <= datetime.now(UTC)  # P9 counts from the curator's identification
     assert view.text == "В больнице нет врачей!" and view.author.profile_url == "https://vk.com/id377124"
     history = await dev_env.client.get_workflow_handle(wid).fetch_history()
-    started = history.events[0].workflow_execution_started_event_attributes.input.payloads[0].data
+    payload = history.events[0].workflow_execution_started_event_attributes.input.payloads[0]
+    codec = dev_env.client.data_converter.payload_codec
+    started = (await codec.decode([payload]))[0].data if codec is not None else payload.data  # encrypted at rest
     assert json.loads(json.loads(started)["raw_payload"])["object"]["id"] == 7101  # evidence as received (P14)
 
 

@@ -15,7 +15,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session
 
 from api.main import create_app
-from models.readmodel import Deadline, Message, Notification
+from models.delivery import Delivery
+from models.readmodel import Deadline, Message
 from models.settings import Settings
 
 
@@ -46,9 +47,10 @@ async def test_api_metrics_count_requests_and_read_model_gauges(db, db_url):
         s.add_all(msgs)
         s.add_all([_breach(msgs[0].workflow_id, "minzdrav"), _breach(msgs[1].workflow_id, "minzdrav"),
                    _breach(msgs[2].workflow_id, None)])
-        s.add(Notification(key="k1", audience="body", subject="s", text="t", created_at=datetime.now(UTC),
-                           attempts=2, last_error="SMTP 451"))
-        s.add(Notification(key="k2", audience="body", subject="s", text="t", created_at=datetime.now(UTC)))
+        s.add(Delivery(event_key="k1", kind="breach", recipient="p1", channel="email", status="failed", attempts=3,
+                       error="SMTP 550"))
+        s.add(Delivery(event_key="k1", kind="breach", recipient="p2", channel="email", status="pending"))
+        s.add(Delivery(event_key="k2", kind="routed", recipient="p2", channel="email", status="pending"))
         s.commit()
     app = create_app(Settings(_env_file=None, database_url=db_url))  # type: ignore[call-arg]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
@@ -63,7 +65,7 @@ async def test_api_metrics_count_requests_and_read_model_gauges(db, db_url):
     assert got[("otklik_messages_open", (("state", "on_review"),))] == 1
     assert ("otklik_messages_open", (("state", "answered"),)) not in got  # closed
     assert got[("otklik_breaches", (("holder", "minzdrav"),))] == 2
-    assert got[("otklik_breaches", (("holder", "cur"),))] == 1
+    assert got[("otklik_breaches", (("holder", "tsur"),))] == 1
     assert got[("otklik_notifications_pending", ())] == 2
     assert got[("otklik_notifications_failing", ())] == 1
     ok = (("method", "GET"), ("route", "/healthz"), ("status", "200"))

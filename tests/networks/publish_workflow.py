@@ -26,15 +26,15 @@ class PublishOnce:
 
 async def _serve(address: str, task_queue: str) -> None:
     from temporalio.client import Client
-    from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.worker import Worker
 
     from activities.networks.publish import network_activities
     from models.db import make_engine
     from models.settings import Settings
+    from workflows.codec import converter_for
 
     settings = Settings()  # OTKLIK_DATABASE_URL, OTKLIK_VK_API_URL, OTKLIK_SECRET_KEY from the environment
-    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    client = await Client.connect(address, data_converter=converter_for(settings))  # the parent's codec keys
     worker = Worker(client, task_queue=task_queue, workflows=[PublishOnce],
                     activities=network_activities(make_engine(settings.db_url), settings))
     print("worker ready", flush=True)

@@ -47,8 +47,9 @@ def working_minutes(td: timedelta) -> int:
 class Clocks:
     def __init__(self, rec: MessageRecord, cal: WorkCalendar, policy: SlaPolicy,
                  holder: Callable[[DeadlineView], str], on_event: EventSink, on_notify: NotifySink,
-                 fmt: Callable[[datetime], str]) -> None:
+                 fmt: Callable[[datetime], str], holder_title: Callable[[str], str] = str) -> None:
         self.rec = rec
+        self._holder_title = holder_title
         self.cal = cal
         self.policy = policy
         self._holder = holder
@@ -178,7 +179,8 @@ class Clocks:
                         recorded_at=now)
         self.rec.breaches.append(breach)
         why = " — промежуточный ответ не направлен за 4 рабочих часа до срока" if cause else ""
-        self._event("breach", f"Нарушен срок: {d.title} (срок {self._fmt(d.due)}){why}",
+        self._event("breach", f"Нарушен срок: {d.title} (срок {self._fmt(d.due)}; сообщение было у: "
+                    f"{self._holder_title(held_by)}){why}",
                     {"deadline_id": d.id, "step": d.step.value, "due": d.due.isoformat(), "held_by": held_by,
                      "cause": cause}, breach.body)
         return breach

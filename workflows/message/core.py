@@ -71,7 +71,8 @@ class MessageCore:
         self.r = MessageRecord.model_validate(inp.carry) if inp.carry else MessageRecord()
         self.out = Outputs()
         self.clocks = Clocks(self.r, self._cal, self._policy, self._deadline_holder, self._clock_event,
-                             self._clock_notify, self._fmt)
+                             self._clock_notify, self._fmt,
+                             lambda code: texts.holder_title(code, self.r.body_names))
         self._dirty = True
         self._changed: list[str] = []
 
