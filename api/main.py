@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.intake import Intake
+from api.pages import install_pages
 from api.routes import accounts, candidates, health, messages, registry, retire, vk
 from api.temporal import TemporalGateway
 from models.db import get_engine
@@ -43,4 +44,5 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(accounts.router)
     app.include_router(vk.router)
     app.include_router(candidates.router)
+    install_pages(app)
     return app
