@@ -112,3 +112,33 @@ async def test_workday_through_clicks(browser: Any, live_url: str, world: World,
     assert not curator.console_errors and not executor.console_errors, curator.console_errors + executor.console_errors
     await curator.context.close()
     await executor.context.close()
+
+
+async def test_skip_many_and_take_classified_only(browser: Any, live_url: str, world: World, db: Engine,
+                                                  worker: None) -> None:
+    spam = [add_candidate(db, f"Реклама: купите окна недорого, звоните {i}") for i in range(3)]
+    keep = add_candidate(db, "В поликлинике №3 не работает лифт, пожилым не подняться.")
+    curator = await signed_in(browser, live_url, world.tokens["curator"])
+    await curator.goto("/triage")
+    for cid in spam:
+        await curator.locator(f"#cand-{cid} input[type=checkbox][name=ids]").check()
+    await curator.fill("#bulk-reason", "реклама, не требует реагирования")
+    await curator.click("#bulk-skip-button")
+    await curator.wait_for_load_state()
+    assert await curator.locator("article.candidate").count() == 1  # the three are decided, one waits
+    # Without a body ticked: taken in and classified, and the message stays with ЦУР (P7).
+    card = curator.locator(f"#cand-{keep}")
+    await card.locator("details.take summary").click()
+    await card.locator("select[name=topic]").select_option("clinics")
+    await card.locator("select[name=location]").select_option("vladikavkaz")
+    for box in await card.locator("input[name=bodies]:checked").all():
+        await box.uncheck()
+    await card.locator("details.take button[type=submit]").click()
+    await curator.wait_for_url("**/m/msg-*")
+    assert "ЦУР" in await curator.inner_text("#held")
+    assert "Работа поликлиник" in await curator.inner_text("aside")
+    # A second take of a decided candidate is refused with who decided it (409 on the page).
+    r = await curator.request.post(f"/triage/{spam[0]}/take", form={
+        "csrf": await curator.locator("form[action='/signout'] input[name=csrf]").get_attribute("value")})
+    assert r.status == 409 and "Гаглоева" in await r.text()
+    await curator.context.close()

@@ -17,7 +17,7 @@
     var all = document.getElementById("select-all");
     if (!all) { return; }
     all.addEventListener("change", function () {
-      document.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = all.checked; });
+      document.querySelectorAll("input[type=checkbox][name=ids]").forEach(function (box) { box.checked = all.checked; });
     });
   }
   document.addEventListener("DOMContentLoaded", function () { live(); selectAll(); });
