@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -97,7 +98,7 @@ def inbox_for(session: Session, roles: Iterable[str], bodies: Iterable[str], lim
     open_aud = sorted(audiences - BODY_BOUND)
     bound = sorted(audiences & BODY_BOUND)
     body_list = sorted(set(bodies))
-    cond = col(NotificationEventRow.audience).in_(open_aud) if open_aud else None
+    cond: Any = col(NotificationEventRow.audience).in_(open_aud) if open_aud else None
     if bound and body_list:
         by_body = col(NotificationEventRow.audience).in_(bound) & col(NotificationEventRow.body).in_(body_list)
         cond = by_body if cond is None else cond | by_body

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from api import actions
 from api.pages.common import calendar, checked_form, context, error_page, names, now, page_session, see_other
 from api.pages.forms import SCHEMAS, action_payload
-from api.pages.present import countdown, draft_actions, holder, offered, temporal_ui_url, why
+from api.pages.present import countdown, days_off, draft_actions, holder, offered, temporal_ui_url, why
 from api.pages.session import PageSession
 from api.pages.web import refusal, render
 from api.queries import events
@@ -48,7 +48,8 @@ async def _card(request: Request, sess: PageSession, reg: Names, wid: str, *, er
     allowed = offered(view, sess.principal) if view is not None else []
     settings = request.app.state.settings
     ui_base = f"http://localhost:{settings.temporal_ui_port}"
-    deadlines = [(d, countdown(cal, d.due, t, d.breached) if d.status == "open" else None, why(cal, d.opened_at, d.due))
+    deadlines = [(d, countdown(cal, d.due, t, d.breached) if d.status == "open" else None,
+                  why(cal, d.opened_at, d.due), days_off(cal, d.opened_at, d.due))
                  for d in (view.deadlines if view else [])]
     suggested = list(view.suggested_bodies) if view else []
     if cand is not None and cand.suggested_body and cand.suggested_body not in suggested:

@@ -20,8 +20,8 @@ from domain.decisions import CHECKLIST_TITLES, DRAFT_KIND_TITLES, ILLEGAL_GROUND
 from domain.messages import DraftStatus, MessageView
 from domain.notifications import NotificationKind
 from domain.vocabulary import IMPORTANCE_TITLES, NETWORK_TITLES, STATE_TITLES, MessageState
-from domain.worktime import WorkCalendar
-from domain.worktime_report import explain_deadline, format_duration
+from domain.worktime import DayKind, WorkCalendar
+from domain.worktime_report import describe_day_off, explain_deadline, format_duration
 
 DRAFT_ACTIONS = frozenset({"approve", "return_draft", "confirm_published"})
 AMBER_MINUTES = 60  # under an hour of working time left: amber
@@ -46,7 +46,7 @@ def draft_actions(view: MessageView, principal: Principal, allowed: list[str]) -
     """Per draft id: which of approve / return_draft / confirm_published apply to it now."""
     out: dict[str, list[str]] = {}
     for d in view.drafts:
-        acts = []
+        acts: list[str] = []
         if d.status == DraftStatus.on_review:
             acts += [a for a in ("approve", "return_draft") if a in allowed]
         if d.status == DraftStatus.approved and "confirm_published" in allowed and d.body == principal.body_code:
@@ -83,6 +83,22 @@ def why(cal: WorkCalendar, opened_at: datetime, due: datetime) -> str:
         return explain_deadline(cal, opened_at, cal.between(opened_at, due))
     except (ValueError, KeyError) as exc:  # a calendar year not shipped: say so rather than fail the page
         return f"Объяснение недоступно: {exc}"
+
+
+def days_off(cal: WorkCalendar, opened_at: datetime, due: datetime, limit: int = 8) -> str:
+    """The short "why": «31.10 предпраздничный день, 03.11 перенос…, 04.11 праздник…» — every day between the
+    start and the due that is not an ordinary working day or an ordinary weekend."""
+    out: list[str] = []
+    d = opened_at.astimezone(cal.zone).date()
+    last = due.astimezone(cal.zone).date()
+    while d <= last and len(out) < limit:
+        info = cal.day_info(d)
+        if not info.is_working_day and info.kind != DayKind.weekend:
+            out.append(f"{d:%d.%m} {describe_day_off(info)}")
+        elif info.kind in (DayKind.short, DayKind.working_weekend):
+            out.append(f"{d:%d.%m} {info.reason}")
+        d += timedelta(days=1)
+    return ", ".join(out)
 
 
 def temporal_ui_url(base: str, namespace: str, workflow_id: str) -> str:
@@ -130,7 +146,7 @@ TITLES = {
     "ground": {g.value: t for g, t in ILLEGAL_GROUND_TITLES.items()},
     "action": {n: a.title for n, a in ACTIONS.items()},
     "rule": {n: a.rule for n, a in ACTIONS.items()},
-    "kind": {str(k.value): t for k, t in KIND_TITLES.items()},
+    "kind": {str(k): t for k, t in KIND_TITLES.items()},
     "draft_status": {s.value: t for s, t in DRAFT_STATUS_TITLES.items()},
     "body_status": {
         "waiting": "ждёт очереди", "assigned": "направлено", "accepted": "в работе", "contributed": "информация дана",

@@ -99,9 +99,12 @@ def add_candidate(engine: Engine, text: str, author: str = "Иван Петро�
 
 
 @pytest.fixture(autouse=True)
-async def _stop_workflows(dev_env: Any, api_settings: Settings) -> AsyncIterator[None]:  # noqa: F811
-    """Stop this module's open workflows before the database is emptied (no late projections)."""
+async def _stop_workflows(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """After a test with the worker: stop this module's open workflows before the database is emptied."""
+    if "worker" not in request.fixturenames:
+        yield
+        return
     from tests.api.conftest import _terminate_running
 
     yield
-    await _terminate_running(dev_env, api_settings.task_queue)
+    await _terminate_running(request.getfixturevalue("dev_env"), request.getfixturevalue("api_settings").task_queue)
