@@ -43,8 +43,7 @@ async def triage_page(request: Request, page: int = 1, sess: PageSession = Depen
     except Forbidden as exc:
         return error_page(request, sess, reg, 403, exc.detail)
     rows, total = await asyncio.to_thread(_rows, request, max(1, min(page, 100000)))
-    return render(request, "triage.html", context(request, sess, reg, rows=rows, total=total, marks=MARK_TITLES,
-                                                  error=request.query_params.get("error")))
+    return render(request, "triage.html", context(request, sess, reg, rows=rows, total=total, marks=MARK_TITLES))
 
 
 @router.post("/triage/{candidate_id}/take")
