@@ -85,6 +85,21 @@ def render(request: Request, template: str, context: dict[str, Any], status: int
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
+FIELD_TITLES = {
+    "bodies": "органы-исполнители", "reason": "причина", "text": "текст", "url": "ссылка", "topic": "тема",
+    "location": "район", "importance": "важность", "kind": "вид ответа", "promised_date": "срок окончательного ответа",
+    "attachments": "фото и видео", "agency": "правоохранительный орган", "comment": "комментарий",
+    "classification": "классификация", "route": "направление", "publishing_body": "публикующий орган",
+    "measures_taken": "принятые меры", "reasons": "причины возврата", "ground": "основание", "body": "орган",
+}
+
+
+def _field(path: str) -> str:
+    """«body.route.bodies» → «органы-исполнители»; the whole body → «форма»."""
+    parts = [p for p in path.removeprefix("body").strip(".").split(".") if p and not p.isdigit()]
+    return FIELD_TITLES.get(parts[-1], parts[-1]) if parts else "форма"
+
+
 def refusal(exc: Exception) -> tuple[int, str] | None:
     """(status, Russian text) for a refusal the shared code raises; None for anything else."""
     if isinstance(exc, ApiError):
@@ -95,6 +110,5 @@ def refusal(exc: Exception) -> tuple[int, str] | None:
         return 404, "Сообщение не найдено"
     if isinstance(exc, RequestValidationError):
         errors = [_field_error(e) for e in exc.errors()]
-        return 422, "Проверьте форму: " + "; ".join(f"{e.field.removeprefix('body.')}: {e.message}"
-                                                    for e in errors[:5])
+        return 422, "Проверьте форму: " + "; ".join(f"{_field(e.field)} — {e.message}" for e in errors[:5])
     return None

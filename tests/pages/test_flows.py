@@ -142,3 +142,54 @@ async def test_skip_many_and_take_classified_only(browser: Any, live_url: str, w
         "csrf": await curator.locator("form[action='/signout'] input[name=csrf]").get_attribute("value")})
     assert r.status == 409 and "Гаглоева" in await r.text()
     await curator.context.close()
+
+
+async def test_joint_route_and_refusals_shown_on_the_card(browser: Any, live_url: str, world: World, db: Engine,
+                                                          worker: None) -> None:
+    cid = add_candidate(db, "Возле поликлиники на Кирова яма на дороге, скорые не могут подъехать.")
+    curator = await signed_in(browser, live_url, world.tokens["curator"])
+    await curator.goto("/triage")
+    card = curator.locator(f"#cand-{cid}")
+    await card.locator("details.take summary").click()
+    await card.locator("select[name=topic]").select_option("clinics")
+    await card.locator("select[name=location]").select_option("vladikavkaz")
+    for box in await card.locator("input[name=bodies]:checked").all():
+        await box.uncheck()
+    await card.locator("details.take button[type=submit]").click()
+    await curator.wait_for_url("**/m/msg-*")
+    wid = curator.url.rsplit("/m/", 1)[1].split("?")[0]
+
+    # A second tab keeps the old form open while the first routes the message (P11: two bodies, each publishes).
+    stale = await curator.context.new_page()
+    await stale.goto(f"/m/{wid}")
+    await curator.goto(f"/m/{wid}")
+    box = curator.locator("#act-route")
+    if await box.get_attribute("open") is None:
+        await box.locator("summary").click()
+    for ticked in await box.locator("input[name=bodies]:checked").all():  # the suggestion comes ticked
+        await ticked.uncheck()
+    await box.locator("button[type=submit]").click()  # no body ticked: the API's own 422, on the page
+    await curator.wait_for_load_state()
+    assert "органы-исполнители — слишком мало элементов" in await curator.inner_text("#error")
+    box = curator.locator("#act-route")
+    if await box.get_attribute("open") is None:
+        await box.locator("summary").click()
+    await box.locator("input[name=bodies][value=minzdrav]").check()
+    await box.locator("input[name=bodies][value=mintrans]").check()
+    await box.locator("select[name=order]").select_option("sequential")
+    await box.locator("select[name=publisher]").select_option("each")
+    await box.locator("button[type=submit]").click()
+    await curator.wait_for_load_state()
+    aside = await curator.inner_text("aside")
+    assert "Министерство здравоохранения" in aside and "Министерство транспорта" in aside
+
+    box = stale.locator("#act-route")
+    if await box.get_attribute("open") is None:
+        await box.locator("summary").click()
+    await box.locator("input[name=bodies][value=gkh]").check()
+    async with stale.expect_response(lambda r: "/do/route" in r.url) as info:
+        await box.locator("button[type=submit]").click()
+    response = await info.value
+    assert response.status == 409  # the workflow's validator refused: the state moved on
+    assert "Нельзя направить сообщение в орган" in await stale.inner_text("#error")
+    await curator.context.close()
