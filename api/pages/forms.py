@@ -61,6 +61,12 @@ def _classification(form: FormData) -> dict[str, Any] | None:
 
 def _route(form: FormData) -> dict[str, Any]:
     bodies = [b for b in form.getlist("bodies") if isinstance(b, str) and b]
+
+    def position(code: str) -> int:  # a sequential route's order: the numbers typed beside the bodies
+        value = _get(form, f"pos_{code}")
+        return int(value) if value is not None and value.isdigit() else 99
+
+    bodies = sorted(bodies, key=position)  # stable: unnumbered ones keep the list's order
     data: dict[str, Any] = {"bodies": bodies}
     for name in ("order", "publisher", "publishing_body", "comment", "reason"):
         if _get(form, name):

@@ -176,12 +176,15 @@ async def test_joint_route_and_refusals_shown_on_the_card(browser: Any, live_url
         await box.locator("summary").click()
     await box.locator("input[name=bodies][value=minzdrav]").check()
     await box.locator("input[name=bodies][value=mintrans]").check()
+    await box.locator("input[name=pos_mintrans]").fill("1")  # transport first, then health
+    await box.locator("input[name=pos_minzdrav]").fill("2")
     await box.locator("select[name=order]").select_option("sequential")
     await box.locator("select[name=publisher]").select_option("each")
     await box.locator("button[type=submit]").click()
     await curator.wait_for_load_state()
     aside = await curator.inner_text("aside")
-    assert "Министерство здравоохранения" in aside and "Министерство транспорта" in aside
+    transport, health = aside.index("Министерство транспорта"), aside.index("Министерство здравоохранения")
+    assert transport < health and "ждёт очереди" in aside[health:]
 
     box = stale.locator("#act-route")
     if await box.get_attribute("open") is None:

@@ -68,6 +68,9 @@ def test_card_offers_exactly_what_the_table_and_the_role_allow(state: str) -> No
 
 
 def test_forms_become_the_api_bodies() -> None:
+    seq = action_payload("route", FormData([("bodies", "minzdrav"), ("bodies", "rkb"), ("pos_rkb", "1"),
+                                            ("pos_minzdrav", "2"), ("order", "sequential")]))
+    assert seq.model_dump()["bodies"] == ["rkb", "minzdrav"]
     p = action_payload("route", FormData([("bodies", "minzdrav"), ("bodies", "rkb"), ("order", "sequential"),
                                           ("topic", "clinics"), ("location", "vladikavkaz"), ("publisher", "each")]))
     data = p.model_dump()
