@@ -13,12 +13,14 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from api import actions
+from api.errors import ApiError
 from api.pages.common import calendar, checked_form, context, error_page, names, now, page_session, see_other
 from api.pages.forms import SCHEMAS, action_payload
 from api.pages.present import countdown, days_off, draft_actions, holder, offered, temporal_ui_url, why
 from api.pages.session import PageSession
 from api.pages.web import refusal, render
 from api.queries import events
+from api.routes.registry import suggest_route
 from api.schemas import WORKFLOW_ID_PATTERN
 from domain.decisions import ChecklistItem, DraftKind, IllegalGround
 from domain.marks import MARK_TITLES
@@ -29,21 +31,32 @@ router = APIRouter(include_in_schema=False)
 MessageId = Path(max_length=300, pattern=WORKFLOW_ID_PATTERN)
 
 
-def _extras(request: Request, wid: str) -> tuple[list[Any], Any]:
+def _extras(request: Request, wid: str, topic: str | None, location: str | None) -> tuple[list[Any], Any, list[str]]:
+    """The timeline, the candidate the message came from, and the bodies the routing rules suggest for its
+    classification (the same function as ``GET /api/v1/routing-rules/suggest``)."""
     with Session(request.app.state.engine) as session:
         timeline = events(session, wid)
         cand = candidate_for_message(session, wid)
         if cand is not None:
             session.expunge(cand)
-        return timeline, cand
+        by_rules: list[str] = []
+        if topic:
+            try:
+                by_rules = [s.body_code for s in suggest_route(topic=topic, location=location, session=session)]
+            except ApiError:  # a topic no longer in the registry: no suggestion
+                by_rules = []
+        return timeline, cand, by_rules
 
 
 async def _card(request: Request, sess: PageSession, reg: Names, wid: str, *, error: str | None = None,
                 status: int = 200) -> Response:
     client = await request.app.state.temporal.client()
     detail = await actions.detail(client, request.app.state.engine, sess.principal, wid)
-    timeline, cand = await asyncio.to_thread(_extras, request, wid)
     view = detail.view
+    classification = view.classification if view else None
+    timeline, cand, by_rules = await asyncio.to_thread(
+        _extras, request, wid, classification.topic if classification else None,
+        classification.location if classification else None)
     cal, t = calendar(request), now()
     allowed = offered(view, sess.principal) if view is not None else []
     settings = request.app.state.settings
@@ -52,9 +65,9 @@ async def _card(request: Request, sess: PageSession, reg: Names, wid: str, *, er
                   why(cal, d.opened_at, d.due), days_off(cal, d.opened_at, d.due))
                  for d in (view.deadlines if view else [])]
     suggested = list(view.suggested_bodies) if view else []
-    if cand is not None and cand.suggested_body and cand.suggested_body not in suggested:
-        suggested.append(cand.suggested_body)
-    classification = view.classification if view else None
+    for code in [cand.suggested_body if cand is not None else None, *by_rules]:
+        if code and code not in suggested:
+            suggested.append(code)
     ctx = context(
         request, sess, reg, d=detail, v=view, rec=detail.record, timeline=timeline, cand=cand, allowed=allowed,
         draft_acts=draft_actions(view, sess.principal, allowed) if view else {}, deadlines=deadlines,

@@ -30,6 +30,13 @@ async def take_and_route(page: Any, candidate_id: int, body: str = "minzdrav") -
     return page.url.rsplit("/m/", 1)[1].split("?")[0]
 
 
+async def untick(scope: Any) -> None:
+    """Untick every body a form came with (the suggestions)."""
+    ticked = scope.locator("input[name=bodies]:checked")
+    while await ticked.count():
+        await ticked.first.uncheck()
+
+
 async def do(page: Any, action: str, fields: dict[str, str] | None = None, checks: list[str] = (),  # type: ignore[assignment]
              draft: str | None = None) -> None:
     """Open an action's form on the card, fill it, submit, and expect the «Выполнено» banner."""
@@ -131,8 +138,7 @@ async def test_skip_many_and_take_classified_only(browser: Any, live_url: str, w
     await card.locator("details.take summary").click()
     await card.locator("select[name=topic]").select_option("clinics")
     await card.locator("select[name=location]").select_option("vladikavkaz")
-    for box in await card.locator("input[name=bodies]:checked").all():
-        await box.uncheck()
+    await untick(card)
     await card.locator("details.take button[type=submit]").click()
     await curator.wait_for_url("**/m/msg-*")
     assert "ЦУР" in await curator.inner_text("#held")
@@ -153,8 +159,7 @@ async def test_joint_route_and_refusals_shown_on_the_card(browser: Any, live_url
     await card.locator("details.take summary").click()
     await card.locator("select[name=topic]").select_option("clinics")
     await card.locator("select[name=location]").select_option("vladikavkaz")
-    for box in await card.locator("input[name=bodies]:checked").all():
-        await box.uncheck()
+    await untick(card)
     await card.locator("details.take button[type=submit]").click()
     await curator.wait_for_url("**/m/msg-*")
     wid = curator.url.rsplit("/m/", 1)[1].split("?")[0]
@@ -166,8 +171,7 @@ async def test_joint_route_and_refusals_shown_on_the_card(browser: Any, live_url
     box = curator.locator("#act-route")
     if await box.get_attribute("open") is None:
         await box.locator("summary").click()
-    for ticked in await box.locator("input[name=bodies]:checked").all():  # the suggestion comes ticked
-        await ticked.uncheck()
+    await untick(box)  # the suggestions come ticked
     await box.locator("button[type=submit]").click()  # no body ticked: the API's own 422, on the page
     await curator.wait_for_load_state()
     assert "органы-исполнители — слишком мало элементов" in await curator.inner_text("#error")
