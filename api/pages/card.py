@@ -60,7 +60,7 @@ async def _card(request: Request, sess: PageSession, reg: Names, wid: str, *, er
     cal, t = calendar(request), now()
     allowed = offered(view, sess.principal) if view is not None else []
     settings = request.app.state.settings
-    ui_base = f"http://localhost:{settings.temporal_ui_port}"
+    ui_base = settings.temporal_ui_url or f"http://localhost:{settings.temporal_ui_port}"
     deadlines = [(d, countdown(cal, d.due, t, d.breached) if d.status == "open" else None,
                   why(cal, d.opened_at, d.due), days_off(cal, d.opened_at, d.due))
                  for d in (view.deadlines if view else [])]

@@ -56,6 +56,8 @@ async def test_no_rights_no_buttons_and_403(browser: Any, live_url: str, world: 
     expected = {n for n, a in ACTIONS.items() if "new" in a.states and "curator" in a.roles
                 and n not in ("approve", "return_draft", "confirm_published")}
     assert shown == expected
+    link = await cur.locator("a", has_text="Процесс в Temporal UI").get_attribute("href")
+    assert link.endswith(f"/namespaces/default/workflows/{wid}")
     for p in (boss, other, cur):
         await p.context.close()
 
