@@ -128,6 +128,7 @@ class Dashboard:
     open_breached: int
     overdue_by_body: list[tuple[str, int]]  # open breached messages by the body holding them
     breaches_by_holder: list[tuple[str, int]]  # this week's breaches by who held the message (P15)
+    breaches_by_body: list[tuple[str, int]]  # this week's breaches by the body whose step it was ("—": ЦУР's steps)
     per_day: list[tuple[datetime, int]]  # arrivals in each of the last 7 days
     significant: list[Message]
     surges: list[NotificationEventRow]
@@ -158,6 +159,9 @@ def dashboard(session: Session, day_start: datetime, week_start: datetime) -> Da
     by_holder = session.exec(select(Deadline.held_by, func.count(col(Deadline.id)))
                              .where(col(Deadline.breached).is_(True), col(Deadline.due) >= week_start)
                              .group_by(Deadline.held_by).order_by(func.count(col(Deadline.id)).desc())).all()
+    by_step_body = session.exec(select(Deadline.body, func.count(col(Deadline.id)))
+                                .where(col(Deadline.breached).is_(True), col(Deadline.due) >= week_start)
+                                .group_by(Deadline.body).order_by(func.count(col(Deadline.id)).desc())).all()
     per_day = []
     for i in range(6, -1, -1):
         a = day_start - timedelta(days=i)
@@ -175,5 +179,6 @@ def dashboard(session: Session, day_start: datetime, week_start: datetime) -> Da
         open_breached=open_breached,
         overdue_by_body=[(h or "—", int(n)) for h, n in by_body],
         breaches_by_holder=[(h or "—", int(n)) for h, n in by_holder],
+        breaches_by_body=[(b or "tsur", int(n)) for b, n in by_step_body],
         per_day=per_day, significant=list(significant), surges=list(surges),
     )

@@ -70,10 +70,10 @@ async def leadership(request: Request, sess: PageSession = Depends(page_session)
 
     data = await asyncio.to_thread(read)
     peak = max([n for _, n in data.per_day] + [1])
-    body_peak = max([n for _, n in data.overdue_by_body + data.breaches_by_holder] + [1])
+    body_peak = max([n for _, n in data.overdue_by_body + data.breaches_by_holder + data.breaches_by_body] + [1])
     def named(items: list[tuple[str, int]]) -> list[tuple[str, int]]:
         return [("ЦУР" if code == "tsur" else reg.body(code), n) for code, n in items]
 
     return render(request, "dashboard.html", context(
         request, sess, reg, dash=data, peak=peak, body_peak=body_peak, by_body=named(data.overdue_by_body),
-        by_holder=named(data.breaches_by_holder)))
+        by_holder=named(data.breaches_by_holder), by_step_body=named(data.breaches_by_body)))

@@ -72,6 +72,10 @@ async def test_pages_at_desktop_and_phone(browser: Any, live_url: str, world: Wo
         await cur.goto("/triage")
         assert await cur.locator("article.candidate").count() == 3
         await shoot(cur, "triage", w)
+        await cur.goto("/queue?held_by=tsur")  # the filter «у ЦУР»: only the late, unrouted one
+        assert [await r.get_attribute("data-id") for r in await cur.locator("tr.queue-item").all()] == [ids["late"]]
+        await cur.goto("/queue?breached=no&body=minzdrav")
+        assert [await r.get_attribute("data-id") for r in await cur.locator("tr.queue-item").all()] == [ids["routed"]]
         await cur.goto("/queue")
         assert await cur.locator(".cd.red").count() >= 1  # the late message: red
         await shoot(cur, "queue", w)
