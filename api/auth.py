@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 from api.deps import get_engine
 from api.errors import Forbidden, Unauthorized
 from domain.messages import ACTION_ROLES, ACTION_TITLES, ROLE_TITLES, Actor
-from models.registry import Body, Role
+from models.registry import Body, Person, Role
 from models.tokens import person_for_token
 
 bearer = HTTPBearer(auto_error=False, description="Токен доступа, выданный командой `otklik user add`")
@@ -77,6 +77,20 @@ def subordinates(session: Session, body_id: int) -> frozenset[str]:
     return frozenset(found)
 
 
+def principal_of(session: Session, person: Person) -> Principal:
+    """The ``Principal`` of a person of the registry: roles, body, the body's subordinate organisations."""
+    assert person.id is not None
+    body_code = None
+    subs: frozenset[str] = frozenset()
+    if person.body_id is not None:
+        body = session.get(Body, person.body_id)
+        if body is not None:
+            body_code = body.code
+            subs = subordinates(session, person.body_id)
+    return Principal(person_id=person.id, name=person.full_name, roles=frozenset(person.roles),
+                     body_code=body_code, subordinate_codes=subs)
+
+
 def load_principal(engine: Engine, token: str) -> Principal | None:
     """The principal behind a live token, or None. A short session of its own: an async route then awaits
     Temporal without holding a database connection."""
@@ -84,15 +98,7 @@ def load_principal(engine: Engine, token: str) -> Principal | None:
         person = person_for_token(session, token)
         if person is None or person.id is None:
             return None
-        body_code = None
-        subs: frozenset[str] = frozenset()
-        if person.body_id is not None:
-            body = session.get(Body, person.body_id)
-            if body is not None:
-                body_code = body.code
-                subs = subordinates(session, person.body_id)
-        return Principal(person_id=person.id, name=person.full_name, roles=frozenset(person.roles),
-                         body_code=body_code, subordinate_codes=subs)
+        return principal_of(session, person)
 
 
 def current_principal(

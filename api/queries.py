@@ -34,6 +34,7 @@ class MessageFilters:
     due_before: datetime | None = None
     repeat: bool | None = None
     held_by_retired: bool | None = None
+    held_by: str | None = None  # a body code or "tsur": who holds the message now (P15)
     q: str | None = None
     sort: Literal["deadline", "newest"] = "deadline"
     page: int = 1
@@ -86,6 +87,8 @@ def list_messages(session: Session, f: MessageFilters, scope: frozenset[str] | N
         query = query.where(col(Message.repeat_of).is_not(None) if f.repeat else col(Message.repeat_of).is_(None))
     if f.held_by_retired is not None:  # open and held by a retired body: for the curators to re-route
         query = query.where(held_by_retired() if f.held_by_retired else not_(held_by_retired()))
+    if f.held_by is not None:
+        query = query.where(Message.held_by == f.held_by)
     if f.q:
         query = query.where(col(Message.text).ilike(_like(f.q), escape="\\"))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()

@@ -341,6 +341,7 @@ class MessageItem(BaseModel):
     answer_due: datetime | None
     breached: bool
     breaches_count: int
+    held_by: str | None = Field(default=None, description="У кого сообщение сейчас: код органа или tsur (п. 15)")
     significant: bool
     repeat_of: str | None
     outcome: str | None

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
+    temporal_ui_url: str = Field(default="", description="Temporal UI as people open it; empty: localhost:ui_port")
     timezone: str = "Europe/Moscow"
     # Upserting custom search attributes needs them registered on the server; the time-skipping
     # test server cannot register them, so tests switch them off.
