@@ -132,6 +132,7 @@ class Outcome(StrEnum):
 
 
 class RouteView(BaseModel):
+    bodies: list[str] = Field(default_factory=list)  # the route as decided (codes, in its order)
     order: RouteOrder
     publisher: Publisher
     publishing_body: str | None

@@ -106,6 +106,11 @@ def main() -> int:
                                  "author": {"id": "id73910464", "name": AUTHOR}, "text": TEXT})
             r.raise_for_status()
             workflow_id = r.json()["workflow_id"]
+            # Routed, so the operator's details show a holder and the running deadlines (issue 8 item 7).
+            r = httpx.post(f"{api}/api/v1/messages/{workflow_id}/route", headers={"Authorization": f"Bearer {curator}"},
+                           timeout=30, json={"bodies": ["gkh"], "classification": {
+                               "topic": "water", "location": "vladikavkaz"}})
+            r.raise_for_status()
             page_url = f"http://localhost:{ui_port}/namespaces/default/workflows/{workflow_id}"
 
             # The Temporal CLI decodes through the same endpoint with an operator's token.
@@ -149,9 +154,17 @@ def main() -> int:
                     page.screenshot(path=str(args.out / "debug.png"), full_page=True)
                     raise
                 page.screenshot(path=str(args.out / "temporal-ui-with-codec.png"), full_page=True)
+                # What an operator reads without decoding JSON: the summary, the current details, the timers.
+                page.get_by_role("link", name="User Metadata").first.click()
+                page.get_by_text("Состояние").first.wait_for(timeout=30_000)
+                page.screenshot(path=str(args.out / "temporal-ui-user-metadata.png"), full_page=True)
+                page.goto(page_url + "/history")
+                page.wait_for_timeout(3000)
+                page.screenshot(path=str(args.out / "temporal-ui-timers.png"), full_page=True)
                 browser.close()
             print(json.dumps({"workflow_id": workflow_id, "screenshots": [
-                str(args.out / "temporal-ui-without-codec.png"), str(args.out / "temporal-ui-with-codec.png")]},
+                str(args.out / "temporal-ui-without-codec.png"), str(args.out / "temporal-ui-with-codec.png"),
+                str(args.out / "temporal-ui-user-metadata.png"), str(args.out / "temporal-ui-timers.png")]},
                 ensure_ascii=False))
             return 0
         finally:

@@ -24,6 +24,7 @@ import base64
 import dataclasses
 import os
 import secrets
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ from models.settings import Settings, parse_codec_keys
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
+COMPRESSION = "encryption-compression"  # b"zlib" when the payload was compressed before encryption
 NONCE_BYTES = 12
 DEV_KEY_FILE = "codec-keys"  # in the data directory; written by ``otklik run`` only
 
@@ -90,8 +92,13 @@ class EncryptionCodec(PayloadCodec):
         out = []
         for p in payloads:
             nonce = os.urandom(NONCE_BYTES)
-            data = nonce + aead.encrypt(nonce, p.SerializeToString(), self._current.encode())
-            out.append(Payload(metadata={"encoding": ENCODING, KEY_ID: self._current.encode()}, data=data))
+            raw = p.SerializeToString()
+            packed = zlib.compress(raw, 6)  # Russian JSON shrinks ~3×: history stays small (issue 8, item 6)
+            meta = {"encoding": ENCODING, KEY_ID: self._current.encode()}
+            if len(packed) < len(raw):
+                raw, meta[COMPRESSION] = packed, b"zlib"
+            data = nonce + aead.encrypt(nonce, raw, self._current.encode())
+            out.append(Payload(metadata=meta, data=data))
         return out
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -108,6 +115,8 @@ class EncryptionCodec(PayloadCodec):
             plain = aead.decrypt(p.data[:NONCE_BYTES], p.data[NONCE_BYTES:], kid.encode())
         except InvalidTag as exc:
             raise CodecKeyUnknown(f"payload does not decrypt with key {kid!r}") from exc
+        if p.metadata.get(COMPRESSION) == b"zlib":
+            plain = zlib.decompress(plain)
         return Payload.FromString(plain)
 
 

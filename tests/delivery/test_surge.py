@@ -3,10 +3,12 @@ spread over districts gives none. Runs on the session database (PostgreSQL and S
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.surge import detect
@@ -60,6 +62,8 @@ async def test_the_surge_schedule_is_created_once_at_worker_start(dev_env: Workf
     from workflows.schedules import SURGE_SCHEDULE_ID, ensure_schedules
 
     settings = Settings(task_queue="surge-test")
+    with contextlib.suppress(RPCError):  # another test's worker on this shared server may have made it
+        await dev_env.client.get_schedule_handle(SURGE_SCHEDULE_ID).delete()
     assert await ensure_schedules(dev_env.client, settings) == [SURGE_SCHEDULE_ID]
     assert await ensure_schedules(dev_env.client, settings) == []
     handle = dev_env.client.get_schedule_handle(SURGE_SCHEDULE_ID)

@@ -92,7 +92,8 @@ def add_candidate(engine: Engine, text: str, author: str = "Иван Петро�
     with Session(engine) as session:
         row, _ = record_candidate(session, CandidateIn(
             network=Network.vk, external_id=ext, source=CandidateSource.integration,
-            url=f"https://vk.com/{ext}", author=Author(id="555", name=author, profile_url="https://vk.com/id555"),
+            url=f"https://vk.com/{ext}", author=Author(id=f"id{abs(hash(author)) % 10**8}", name=author,
+                                                       profile_url="https://vk.com/id555"),
             text=text))
         assert row.id is not None
         return row.id

@@ -7,7 +7,6 @@ temporary folder."""
 from __future__ import annotations
 
 import asyncio
-
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path

@@ -149,8 +149,9 @@ class MessageCore:
                     self._notify("routed", "body_executors", nxt.code, joint=True, turn=True,
                                  part_due=part.due.isoformat() if part else None, bodies=self._active_codes())
         parts_in = [b.code for b in active if b.status == BodyStatus.contributed]
-        missing = [b.code for b in self.r.bodies if b.status in (BodyStatus.assigned, BodyStatus.accepted,
-                                                                 BodyStatus.waiting, BodyStatus.returned)]
+        routed = set(self.r.route.bodies) if self.r.route else set()
+        missing = [b.code for b in self.r.bodies if b.code in routed and b.status in (
+            BodyStatus.assigned, BodyStatus.accepted, BodyStatus.waiting, BodyStatus.returned)]
         if self.r.state == MessageState.collecting and active and len(parts_in) == len(active):
             self.r.state = MessageState.on_review
             composition = self.clocks.open(StepKey.composition, now)

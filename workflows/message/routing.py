@@ -78,7 +78,7 @@ class RoutingHandlers(MessageCore):
         old = self._active_codes()
         keep = set(d.bodies)
         for b in self.r.bodies:
-            if b.code not in keep and b.status != BodyStatus.removed:  # a returned body leaves the route too
+            if b.code not in keep and b.status not in (BodyStatus.removed, BodyStatus.returned):
                 b.status = BodyStatus.removed
         for dr in self.r.drafts:  # a part once sent survives a re-route that keeps its body (P11)
             if dr.status in (DraftStatus.on_review, DraftStatus.returned) and not (
@@ -135,7 +135,7 @@ class RoutingHandlers(MessageCore):
         """
         p10 = self._p10_clock()
         self.r.body_names.update(d.body_names)
-        self.r.route = RouteView(order=d.order, publisher=d.publisher, publishing_body=d.publishing_body,
+        self.r.route = RouteView(bodies=list(d.bodies), order=d.order, publisher=d.publisher, publishing_body=d.publishing_body,
                                  routed_at=now, routed_by=d.actor)
         kept = {b.code: b for b in self.r.bodies if b.code in d.bodies and b.status in (
             BodyStatus.contributed, BodyStatus.accepted) and len(d.bodies) > 1}
