@@ -6,7 +6,7 @@ The read model is written by the workflow's projection activities; nothing here 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from sqlalchemy import func, not_
@@ -15,6 +15,9 @@ from sqlmodel import Session, col, select
 from api.registry_check import body_names
 from api.schemas import EventItem, MessageItem, MessagePage
 from domain.messages import STATE_TITLES, ClassificationFields, MessageState, RepeatLink
+from domain.notifications import NOTIFICATION_KIND_TITLES
+from domain.recipients import CHANNEL_TITLES
+from models.delivery import STATUS_TITLES, Delivery
 from models.readmodel import Message, MessageBody, MessageEvent
 from models.retire import current_bodies, held_by_retired
 
@@ -112,10 +115,24 @@ def routed_bodies(session: Session, workflow_id: str) -> set[str]:
     return set(rows)
 
 
-def events(session: Session, workflow_id: str) -> list[EventItem]:
+def events(session: Session, workflow_id: str, *, deliveries: bool = True) -> list[EventItem]:
+    """The timeline: every transition, and (``deliveries``) how each notification about it reached each person."""
     rows = session.exec(select(MessageEvent).where(MessageEvent.workflow_id == workflow_id)
                         .order_by(col(MessageEvent.seq))).all()
-    return [EventItem.model_validate(r, from_attributes=True) for r in rows]
+    items = [EventItem.model_validate(r, from_attributes=True) for r in rows]
+    if not deliveries:
+        return items
+    sent = session.exec(select(Delivery).where(Delivery.workflow_id == workflow_id).order_by(col(Delivery.id))).all()
+    for d in sent:
+        channel = CHANNEL_TITLES.get(d.channel, d.channel)  # type: ignore[call-overload]
+        status = STATUS_TITLES.get(d.status, d.status)
+        items.append(EventItem(
+            seq=None, at=d.sent_at or d.created_at, kind="delivery", state=d.status, actor_id=None, actor_name=None,
+            actor_role=None, actor_body=None, body=None,
+            text=f"Уведомление «{NOTIFICATION_KIND_TITLES.get(d.kind, d.kind)}»: {d.recipient_title or d.recipient}, "
+                 f"{channel} — {status}" + (f" ({d.error})" if d.error and d.status == "failed" else ""),
+            data={"event_key": d.event_key, "channel": d.channel, "status": d.status, "attempts": d.attempts}))
+    return sorted(items, key=lambda e: (e.at.replace(tzinfo=e.at.tzinfo or UTC), e.seq or 10**9))
 
 
 def repeat_link(session: Session, workflow_id: str) -> RepeatLink | None:

@@ -369,9 +369,11 @@ class MessageDetail(BaseModel):
 
 
 class EventItem(BaseModel):
+    """A line of the timeline: a transition (``seq``), or a notification's delivery (``kind: delivery``, no seq)."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    seq: int
+    seq: int | None
     at: datetime
     kind: str
     state: str

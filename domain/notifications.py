@@ -78,6 +78,18 @@ class NotificationKind(StrEnum):
     rating = "rating"                      # A11, A13
 
 
+NOTIFICATION_KIND_TITLES: dict[str, str] = {
+    "routed": "направлено в орган", "transferred": "передано внутри органа", "returned": "возвращено куратору",
+    "draft_submitted": "проект на согласовании", "draft_returned": "проект возвращён на доработку",
+    "approved": "ответ согласован", "parts_status": "части совместного ответа", "warning": "предупреждение о сроке",
+    "breach": "нарушение срока", "rung": "эскалация", "breach_withdrawn": "нарушение снято",
+    "repeat": "повторное сообщение", "significant": "общественно значимое сообщение",
+    "illegal": "противоправное содержание", "triage": "кандидаты ждут разбора", "surge": "всплеск активности",
+    "surge_subsided": "всплеск завершился", "retired_body": "сообщения упразднённого органа",
+    "closed": "сообщение закрыто", "author_replied": "ответ автора", "publication_failed": "ответ не опубликован",
+    "weekly_note": "еженедельная записка", "rating": "рейтинг органов",
+}
+
 #: Kinds delivered at once, day or night. A breach or rung reaching leadership is urgent as well
 #: (``NotificationEvent.urgent`` is set by whoever emits it).
 URGENT_KINDS = frozenset({NotificationKind.significant, NotificationKind.illegal, NotificationKind.surge})

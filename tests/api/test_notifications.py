@@ -120,3 +120,26 @@ async def test_p14_police_notice_pdf_for_printing(http: httpx.AsyncClient, world
     assert "ЦУР-П14-20261117-AAAA0001" in text and "https://vk.com/wall-1_9" in text
     assert (await http.get("/api/v1/messages/msg-vk-9/police-notice.pdf",
                            headers=world.auth("exec_minzdrav"))).status_code == 403
+
+
+async def test_the_message_timeline_shows_how_each_notification_was_delivered(
+        http: httpx.AsyncClient, world: World, worker: None) -> None:
+    """Issue 9: delivery status on the message's timeline — a real message, routed; its delivery lands there."""
+    import asyncio
+
+    from tests.api.conftest import message_payload
+
+    cur = world.auth("curator")
+    wid = (await http.post("/api/v1/messages", headers=cur, json=message_payload())).json()["workflow_id"]
+    r = await http.post(f"/api/v1/messages/{wid}/route", headers=cur, json={
+        "bodies": ["rkb"], "classification": {"topic": "clinics", "location": "vladikavkaz"}})
+    assert r.status_code == 200, r.text
+    for _ in range(100):
+        timeline = (await http.get(f"/api/v1/messages/{wid}/events", headers=cur)).json()
+        deliveries = [e for e in timeline if e["kind"] == "delivery"]
+        if deliveries:
+            break
+        await asyncio.sleep(0.2)
+    assert deliveries and all(e["seq"] is None and "Уведомление «направлено в орган»" in e["text"] for e in deliveries)
+    kinds = [e["kind"] for e in timeline]
+    assert kinds.index("routed") < kinds.index("delivery")  # in time order with the transitions
