@@ -155,11 +155,12 @@ def main() -> int:
                     raise
                 page.screenshot(path=str(args.out / "temporal-ui-with-codec.png"), full_page=True)
                 # What an operator reads without decoding JSON: the summary, the current details, the timers.
-                page.get_by_role("link", name="User Metadata").first.click()
-                page.get_by_text("Состояние").first.wait_for(timeout=30_000)
+                page.get_by_text("User Metadata", exact=True).first.click()
+                page.wait_for_timeout(4000)
                 page.screenshot(path=str(args.out / "temporal-ui-user-metadata.png"), full_page=True)
-                page.goto(page_url + "/history")
-                page.wait_for_timeout(3000)
+                page.get_by_text("Event History", exact=False).first.click()
+                page.wait_for_timeout(1500)
+                page.wait_for_timeout(2500)
                 page.screenshot(path=str(args.out / "temporal-ui-timers.png"), full_page=True)
                 browser.close()
             print(json.dumps({"workflow_id": workflow_id, "screenshots": [
