@@ -173,9 +173,10 @@ class Acting:
 
 async def acting(
     idempotency_key: Annotated[str | None, Header(
-        alias="Idempotency-Key", max_length=200,
-        description="Ключ идемпотентности: повтор запроса с тем же ключом вернёт первый результат, "
-        "действие не выполнится дважды")] = None,
+        alias="Idempotency-Key", min_length=1, max_length=200, pattern=actions.IDEMPOTENCY_KEY.pattern,
+        description="Ключ идемпотентности (1–200 печатных символов ASCII без пробелов): повтор запроса с тем же "
+        "ключом и тем же телом вернёт первый результат, действие не выполнится дважды; тот же ключ с другим "
+        "телом — 422")] = None,
     principal: Principal = Depends(current_principal),
     client: Client = Depends(get_temporal),
     engine: Engine = Depends(get_engine),
