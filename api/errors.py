@@ -9,6 +9,7 @@ anything else is logged and answered 500 in the same shape — bad input never r
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -180,12 +181,50 @@ _PYDANTIC_TEXTS = {
 }
 
 
-def _field_error(err: dict[str, Any]) -> FieldError:
+def _value_titles() -> dict[str, str]:
+    """Russian titles of enumerated values, for «ожидается одно из: ВКонтакте (vk), …»."""
+    from domain import messages as m
+
+    titles: dict[str, str] = {}
+    for name in dir(m):
+        table = getattr(m, name)
+        if name.endswith("_TITLES") and isinstance(table, dict):
+            for k, v in table.items():
+                if isinstance(v, str):
+                    titles.setdefault(str(getattr(k, "value", k)), v)
+    return titles
+
+
+_TITLES: dict[str, str] | None = None
+
+
+def _expected(ctx: dict[str, Any]) -> str:
+    global _TITLES
+    if _TITLES is None:
+        _TITLES = _value_titles()
+    values = re.findall(r"'((?:[^'\\]|\\.)*)'", str(ctx.get("expected", "")))
+    if not values:
+        return "ожидается одно из допустимых значений"
+    return "ожидается одно из: " + ", ".join(f"{_TITLES[v]} ({v})" if v in _TITLES else v for v in values)
+
+
+def _json_position(doc: str, pos: int) -> str:
+    line = doc.count("\n", 0, pos) + 1
+    column = pos - (doc.rfind("\n", 0, pos) + 1) + 1
+    return f"тело запроса — не корректный JSON: строка {line}, позиция {column}"
+
+
+def _field_error(err: dict[str, Any], body: str | None = None) -> FieldError:
     loc = [str(p) for p in err.get("loc", ())]
     kind = str(err.get("type", "value_error"))
     template = _PYDANTIC_TEXTS.get(kind)
     ctx = err.get("ctx") or {}
-    if kind == "value_error" and ctx.get("error") is not None:
+    if kind in ("enum", "literal_error"):
+        message = _expected(ctx)
+    elif kind == "json_invalid":
+        pos = int(loc[1]) if len(loc) > 1 and loc[1].isdigit() else 0
+        return FieldError(field="body", message=_json_position(body or "", pos), type=kind)
+    elif kind == "value_error" and ctx.get("error") is not None:
         # Validators in our models raise ValueError with a Russian text: keep it.
         message = str(ctx["error"])
     elif template is None:
@@ -227,9 +266,15 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return _json(exc.status_code, code, detail, headers=headers)
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [_field_error(e) for e in exc.errors()]
+    body = None
+    if any(e.get("type") == "json_invalid" for e in exc.errors()):
+        try:
+            body = (await request.body()).decode("utf-8", errors="replace")
+        except Exception:  # the stream was consumed elsewhere: the position is then counted from the start
+            body = None
+    errors = [_field_error(e, body) for e in exc.errors()]
     summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
     if len(errors) > 5:
         summary += f" и ещё {len(errors) - 5}"

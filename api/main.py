@@ -14,6 +14,7 @@ from api.intake import Intake
 from api.metrics import install_metrics
 from api.middleware import install_front_door
 from api.pages import install_pages
+from api.responses import MoscowJSONResponse
 from api.routes import (
     accounts,
     candidates,
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         "в социальных сетях (Указ Главы РСО-Алания № 40 от 17.02.2023).",
         version="0.1.0",
         lifespan=lifespan,
+        default_response_class=MoscowJSONResponse,  # one datetime form: ISO 8601 at +03:00
         docs_url=None,  # api/docs.py serves them with assets from the package
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,

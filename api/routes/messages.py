@@ -21,7 +21,7 @@ from api import actions
 from api.auth import Principal, current_principal, list_scope, require_intake
 from api.candidate_schemas import CandidateReceipt
 from api.deps import get_engine, get_session, get_temporal
-from api.errors import Forbidden, error_responses
+from api.errors import Conflict, Forbidden, error_responses
 from api.intake import Intake
 from api.queries import MessageFilters, events, list_messages
 from api.schemas import (
@@ -93,8 +93,14 @@ async def intake_message(
     if not created:
         response.status_code = status.HTTP_200_OK
     await asyncio.to_thread(intake.link_manual, data, workflow_id, principal.person_id)
-    return await actions.detail(client, engine, principal, workflow_id, query_timeout=actions.INTAKE_QUERY_TIMEOUT,
-                                check_read=False)
+    found = await actions.detail(client, engine, principal, workflow_id, query_timeout=actions.INTAKE_QUERY_TIMEOUT,
+                                 check_read=False)
+    if not created:
+        known = found.view.text if found.view is not None else found.record.text if found.record is not None else None
+        if known is not None and known.strip() != data.text.strip():
+            raise Conflict(f"Сообщение {data.network.value}/{data.external_id} уже принято (id {workflow_id}) с другим "
+                           f"текстом; откройте его: GET /api/v1/messages/{workflow_id}", code="message_exists")
+    return found
 
 
 @router.get("", response_model=MessagePage, summary="Список сообщений (модель чтения)",

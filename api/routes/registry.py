@@ -75,10 +75,15 @@ def _offset() -> Any:
 # --- helpers ----------------------------------------------------------------------------------------
 
 
+_LISTS = {"Орган": ("не найден", "/api/v1/bodies"), "Тема": ("не найдена", "/api/v1/topics"),
+          "Группа тем": ("не найдена", "/api/v1/topic-groups"), "Территория": ("не найдена", "/api/v1/locations")}
+
+
 def _by_code(session: Session, model: type[T], code: str, what: str, err: str) -> T:
     row = session.exec(select(model).where(model.code == code)).first()  # type: ignore[attr-defined]
     if row is None:
-        raise NotFound(f"{what} с кодом «{code}» не найден(а)", code=err)
+        words, where = _LISTS.get(what, ("не найден(а)", "реестре"))
+        raise NotFound(f"{what} с кодом «{code}» {words} в реестре: проверьте код в {where}", code=err)
     return row
 
 

@@ -179,3 +179,133 @@ def test_cli_duration_out_of_bounds_is_one_russian_line_exit_2(duration):
     assert "Traceback" not in proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "слишком велика" in lines[0], proc.stderr
+
+
+# --- 3. a permanent activity failure is visible --------------------------------------------------------
+
+
+async def test_readyz_reports_the_read_model_behind_after_a_permanent_projection_failure(http, db):
+    from models.guards import clear_projection_failure, record_projection_failure
+
+    res = await http.get("/readyz")
+    assert res.json()["checks"]["read_model"] == "ok"
+    record_projection_failure(db, "msg-vk-wall-1_9", 4, "IntegrityError: check constraint")
+    res = await http.get("/readyz")
+    body = res.json()
+    assert res.status_code == 200 and body["checks"]["read_model"] == "behind"
+    assert "Модель чтения отстаёт: 1" in body["detail"] and "msg-vk-wall-1_9" in body["detail"]
+    clear_projection_failure(db, "msg-vk-wall-1_9")
+    assert (await http.get("/readyz")).json()["checks"]["read_model"] == "ok"
+
+
+# --- 4. clear answers -----------------------------------------------------------------------------------
+
+
+async def test_enum_validation_error_is_entirely_russian(http, world):
+    res = await http.post(V1, headers=world.auth("curator"), json=message_payload(network="telegram"))
+    assert res.status_code == 422
+    [err] = res.json()["errors"]
+    assert err["message"] == "ожидается одно из: ВКонтакте (vk), Одноклассники (ok), иная платформа (other)"
+    assert " or " not in res.json()["detail"]
+
+
+async def test_malformed_json_names_the_line_and_column_not_a_character_offset(http, world):
+    raw = '{\n  "network": "vk",\n  "text": ,\n}'
+    res = await http.post(V1, headers={**world.auth("curator"), "Content-Type": "application/json"}, content=raw)
+    assert res.status_code == 422
+    assert "тело запроса — не корректный JSON: строка 3, позиция 11" in res.json()["detail"]
+    assert "body.3" not in res.text and "body.32" not in res.text
+
+
+async def test_raw_utf8_bytes_in_the_url_get_the_json_russian_error(api_settings, dev_env, world):
+    import asyncio
+    import json
+
+    import uvicorn
+
+    from api.main import create_app
+    from api.server import http_protocol
+
+    app = create_app(api_settings, temporal_client=dev_env.client)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", http=http_protocol(),
+                                           lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            await asyncio.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        for target in ("/api/v1/messages/сообщение".encode(), "/api/v1/messages?q=привет".encode()):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET " + target + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            await writer.drain()
+            raw = await asyncio.wait_for(reader.read(), 10)
+            writer.close()
+            head, _, body = raw.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 400") and b"application/json" in head, raw
+            data = json.loads(body)
+            assert data["code"] == "bad_request" and "ASCII" in data["detail"] and "закодируйте" in data["detail"]
+        # Percent-encoded, the same address reaches the app: its JSON error (a malformed id → 422).
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /api/v1/messages/%D1%81%D0%BE HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
+                     + world.tokens["curator"].encode() + b"\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), 10)
+        assert raw.startswith(b"HTTP/1.1 422") and json.loads(raw.partition(b"\r\n\r\n")[2])["code"]
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_one_datetime_form_everywhere_iso_with_the_moscow_offset(http, world, worker, db):
+    import re
+
+    from tests.api.conftest import eventually
+
+    wid = await _intake(http, world, posted_at="2026-01-10T07:00:00Z")
+    detail = (await http.get(f"{V1}/{wid}", headers=world.auth("curator"))).json()
+    await eventually(lambda: _listed(http, world, wid))
+    listed = (await http.get(V1, headers=world.auth("curator"))).json()
+    iso = re.compile(r"^\d{4}-\d{2}-\d{2}T[\d:.]+([+-]\d{2}:\d{2}|Z)$")
+    seen: list[str] = []
+
+    def walk(v):
+        if isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+        elif isinstance(v, str) and iso.match(v):
+            seen.append(v)
+
+    walk(detail)
+    walk(listed)
+    assert seen and all(v.endswith("+03:00") for v in seen), [v for v in seen if not v.endswith("+03:00")]
+    assert detail["record"]["posted_at"] == detail["view"]["posted_at"] == "2026-01-10T10:00:00+03:00"
+
+
+async def _listed(http, world, wid) -> bool:
+    res = await http.get(f"{V1}/{wid}", headers=world.auth("curator"))
+    return res.json().get("record") is not None
+
+
+async def test_re_intake_with_a_different_text_is_409_naming_the_message(http, world, worker):
+    body = message_payload()
+    first = await http.post(V1, headers=world.auth("curator"), json=body)
+    assert first.status_code == 201
+    wid = first.json()["workflow_id"]
+    same = await http.post(V1, headers=world.auth("curator"), json=body)
+    assert same.status_code == 200 and same.json()["workflow_id"] == wid
+    other = await http.post(V1, headers=world.auth("curator"), json={**body, "text": "Совсем другой текст жалобы."})
+    assert other.status_code == 409, other.text
+    assert other.json()["code"] == "message_exists"
+    assert wid in other.json()["detail"] and "уже принято" in other.json()["detail"]
+
+
+async def test_registry_404_says_what_to_do(http, world):
+    res = await http.get("/api/v1/bodies/nosuchbody", headers=world.auth("admin"))
+    assert res.status_code == 404
+    assert res.json()["detail"] == "Орган с кодом «nosuchbody» не найден в реестре: проверьте код в /api/v1/bodies"
+    res = await http.get("/api/v1/topics/nosuch", headers=world.auth("admin"))
+    assert res.status_code == 404 and "проверьте код в /api/v1/topics" in res.json()["detail"]
+    assert "(а)" not in res.json()["detail"]
