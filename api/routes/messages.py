@@ -97,7 +97,8 @@ async def intake_message(
                                  check_read=False)
     if not created:
         known = found.view.text if found.view is not None else found.record.text if found.record is not None else None
-        if known is not None and known.strip() != data.text.strip():
+        # (a text removed by retention is "": nothing to compare)
+        if known and known.strip() != data.text.strip():
             raise Conflict(f"Сообщение {data.network.value}/{data.external_id} уже принято (id {workflow_id}) с другим "
                            f"текстом; откройте его: GET /api/v1/messages/{workflow_id}", code="message_exists")
     return found
