@@ -256,11 +256,33 @@ async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     return _json(exc.status, exc.code, exc.detail, headers=exc.headers)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _allowed(request: Request) -> str | None:
+    """Every method the API offers at this path, as its OpenAPI document states (Starlette's 405 names only
+    the first matching route's methods)."""
+    table = getattr(request.app.state, "allowed_methods", None)
+    if table is None:
+        table = []
+        for path, ops in request.app.openapi().get("paths", {}).items():
+            pattern = re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$")
+            table.append((pattern, {m.upper() for m in ops if m in ("get", "post", "put", "patch", "delete")},
+                          "{" not in path))
+        request.app.state.allowed_methods = table
+    methods: set[str] = set()
+    for pattern, offered, literal in table:
+        if pattern.match(request.url.path):
+            if literal:  # /routing-rules/suggest is that route, not /routing-rules/{rule_id}
+                return ", ".join(sorted(offered))
+            methods |= offered
+    return ", ".join(sorted(methods)) if methods else None
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code, default = _HTTP_TEXTS.get(exc.status_code, ("http_error", "Ошибка запроса"))
     detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else default
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405 and (allow := _allowed(request)):
+        headers = {**(headers or {}), "Allow": allow}
     if exc.status_code == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return _json(exc.status_code, code, detail, headers=headers)
@@ -268,6 +290,11 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    allow = _allowed(request)
+    if allow is not None and request.method not in allow.split(", "):
+        # A literal path matched a templated route of another method (PATCH /routing-rules/suggest): 405.
+        return _json(405, "method_not_allowed", "Метод не поддерживается для этого адреса; допустимы: " + allow,
+                     headers={"Allow": allow})
     body = None
     if any(e.get("type") == "json_invalid" for e in exc.errors()):
         try:

@@ -13,6 +13,7 @@ from api.errors import install_error_handlers
 from api.intake import Intake
 from api.metrics import install_metrics
 from api.middleware import install_front_door
+from api.openapi_truth import install_openapi_truth
 from api.pages import install_pages
 from api.responses import MoscowJSONResponse
 from api.routes import (
@@ -69,5 +70,6 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(codec.router)
     install_pages(app)
     install_docs(app, settings.docs_enabled)
+    install_openapi_truth(app)  # the schema states the errors and links the code has
     install_front_door(app, settings)  # outermost: body limits, auth rate limit, security headers
     return app
