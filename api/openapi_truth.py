@@ -44,7 +44,9 @@ def _truthful(schema: dict[str, Any]) -> dict[str, Any]:
         for op in ops.values():
             if isinstance(op, dict):
                 for resp_status, resp in op.get("responses", {}).items():
-                    if resp_status[:1] in ("4", "5"):  # errors are JSON, whatever the route's own media type
+                    if path == "/codec/session" and resp_status in ("401", "403"):  # the login page again
+                        resp["content"] = {"text/html": {"schema": {"type": "string"}}}
+                    elif resp_status[:1] in ("4", "5"):  # errors are JSON, whatever the route's own media type
                         resp["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
                 for param in op.get("parameters", []):
                     _no_nul(param.get("schema", {}))

@@ -35,7 +35,7 @@ from models.candidate_queries import CandidateFilters, list_candidates, person_n
 
 router = APIRouter(prefix="/api/v1/candidates", tags=["кандидаты"], responses=error_responses(401, 403, 422, 503))
 
-CandidateId = Annotated[int, Path(description="id кандидата", ge=1, le=2**62)]
+CandidateId = Annotated[int, Path(description="id кандидата", ge=1, le=2**53)]  # exact as a JSON number (float)
 
 
 def get_triage(request: Request) -> Triage:
