@@ -232,12 +232,13 @@ def api() -> None:
     import uvicorn
 
     from api.main import create_app
+    from api.server import http_protocol
 
     _logging()
     settings = load_settings()
     _require_codec_keys(settings)
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info",
-                access_log=False)
+                access_log=False, http=http_protocol())
     _exit(0)
 
 

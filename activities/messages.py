@@ -19,16 +19,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlmodel import Session
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from domain.messages import (
     ILLEGAL_GROUND_TITLES,
@@ -41,11 +44,23 @@ from domain.messages import (
     TransitionOutputs,
 )
 from domain.notifications import NotificationEventBatch
+from models.guards import ProjectionFailure, record_projection_failure
 from models.outbox import record_events
 from models.readmodel import Deadline, Draft, Message, MessageBody, MessageEvent, PoliceNotice
 from models.registry import Body, SocialAccount, utcnow
 
 MSK = ZoneInfo("Europe/Moscow")
+PROJECTION_REFUSED = "ProjectionRefused"
+log = logging.getLogger("otklik.activities")
+
+
+def permanent_error(exc: BaseException) -> bool:
+    """A write the database refuses for good (a bad row), as opposed to an outage that a retry outlives."""
+    if isinstance(exc, IntegrityError | DataError):
+        return True
+    if isinstance(exc, DBAPIError):  # OperationalError, a dropped connection…: retry
+        return False
+    return isinstance(exc, ValueError | OverflowError | TypeError)
 ATTACHMENT_KIND_TITLES = {"photo": "фото", "video": "видео", "document": "документ", "link": "ссылка"}
 
 
@@ -212,21 +227,42 @@ class MessageActivities:
             _upsert(conn, _table(MessageEvent), events, ["workflow_id", "seq"])
             _upsert(conn, _table(Draft), drafts, ["workflow_id", "draft_id"])
             _upsert(conn, _table(Deadline), deadlines, ["workflow_id", "deadline_id"])
+            conn.execute(delete(_table(ProjectionFailure)).where(_table(ProjectionFailure).c.workflow_id == wid))
 
     # ------------------------------------------------------------------ outbox
 
     @activity.defn(name="write_outputs")
     async def write_outputs(self, out: TransitionOutputs) -> int:
         """One wake's writes: the projection, then the notification events (recorded, and their delivery
-        started); returns how many events were new."""
+        started); returns how many events were new.
+
+        Errors are classified: a database outage is retried (the workflow's timers run regardless); a row the
+        database refuses for good (``permanent_error``) is recorded in ``projection_failure`` (``/readyz``
+        reports the read model behind), logged, the notifications are still written, and the activity fails
+        non-retryable — the workflow notes it and carries on.
+        """
+        failed: BaseException | None = None
         if out.projection is not None:
-            await asyncio.to_thread(self._project, out.projection)
-        if not out.notifications:
-            return 0
-        batch = NotificationEventBatch(events=out.notifications)
-        if self._notifier is not None:
-            return await self._notifier(batch)
-        return await asyncio.to_thread(self._record, batch)
+            try:
+                await asyncio.to_thread(self._project, out.projection)
+            except Exception as exc:
+                if not permanent_error(exc):
+                    raise
+                failed = exc
+                wid, count = out.projection.row.workflow_id, out.projection.row.events_count
+                log.error("read model behind: projection of %s (%d events) refused for good: %s: %s",
+                          wid, count, type(exc).__name__, str(exc).splitlines()[0][:300] if str(exc) else "")
+                await asyncio.to_thread(record_projection_failure, self._engine, wid, count,
+                                        f"{type(exc).__name__}: {exc}")
+        new = 0
+        if out.notifications:
+            batch = NotificationEventBatch(events=out.notifications)
+            new = await self._notifier(batch) if self._notifier is not None else await asyncio.to_thread(
+                self._record, batch)
+        if failed is not None:
+            raise ApplicationError(f"Модель чтения отстаёт: запись сообщения отклонена базой данных "
+                                   f"({type(failed).__name__})", type=PROJECTION_REFUSED, non_retryable=True)
+        return new
 
     def _record(self, batch: NotificationEventBatch) -> int:
         with Session(self._engine) as session:

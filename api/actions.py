@@ -4,13 +4,15 @@
 read model, or from the live view when the read model says no or a draft must be found) → the decision
 with the actor → ``message_update`` (404 for an unknown message, 409 with the workflow validator's
 Russian reason). ``Idempotency-Key`` becomes the update id: a repeated request returns the
-first outcome, even after the state has moved on.
+first outcome, even after the state has moved on; the same key with a different body is 422.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +31,7 @@ from api.registry_check import check_decision
 from api.schemas import MessageDetail
 from domain.actions import ACTIONS
 from domain.messages import ActionResult, BodyStatus, DraftStatus, DraftView, MessageView
+from models.guards import remember_request
 from workflows.client import MessageNotFound, message_update, message_view
 
 QUERY_TIMEOUT = 10.0  # seconds for the worker to answer the ``view`` query
@@ -151,6 +154,16 @@ def _decision(action: str, data: dict[str, Any]) -> BaseModel:
         raise RequestValidationError(errors) from exc
 
 
+async def _same_request(engine: Engine, workflow_id: str, update_id: str, payload: BaseModel) -> None:
+    """422 when this person's key for this action was first used with a different request body."""
+    canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    sha = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    first = await asyncio.to_thread(remember_request, engine, workflow_id, update_id, sha)
+    if first != sha:
+        raise Unprocessable("Этот Idempotency-Key уже использован для этого действия с другим телом запроса: "
+                            "для нового запроса возьмите новый ключ", code="idempotency_key_reused")
+
+
 def _routed(engine: Engine, workflow_id: str) -> set[str]:
     with Session(engine) as session:
         return routed_bodies(session, workflow_id)
@@ -178,6 +191,8 @@ async def act(client: Client, engine: Engine, principal: Principal, workflow_id:
     # The key is the person's: authorised first, and scoped to who acts, so nobody replays another's action.
     update_id = (f"{action}:{draft or ''}:{actor.person_id}:{actor.body or '-'}:{idempotency_key}"
                  if idempotency_key else None)
+    if update_id is not None:
+        await _same_request(engine, workflow_id, update_id, payload)
     if update_id is not None and await _earlier_outcome(client, workflow_id, update_id) is not None:
         return await live_view(client, workflow_id)
     if draft is not None:

@@ -123,7 +123,7 @@ class SkipIn(StrictModel):
 
 
 class BulkSkipIn(SkipIn):
-    ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=MAX_BULK)
+    ids: list[Annotated[int, Field(ge=1, le=2**53)]] = Field(min_length=1, max_length=MAX_BULK)
 
 
 class BulkSkipOut(BaseModel):

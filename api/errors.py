@@ -9,6 +9,7 @@ anything else is logged and answered 500 in the same shape — bad input never r
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -180,12 +181,50 @@ _PYDANTIC_TEXTS = {
 }
 
 
-def _field_error(err: dict[str, Any]) -> FieldError:
+def _value_titles() -> dict[str, str]:
+    """Russian titles of enumerated values, for «ожидается одно из: ВКонтакте (vk), …»."""
+    from domain import messages as m
+
+    titles: dict[str, str] = {}
+    for name in dir(m):
+        table = getattr(m, name)
+        if name.endswith("_TITLES") and isinstance(table, dict):
+            for k, v in table.items():
+                if isinstance(v, str):
+                    titles.setdefault(str(getattr(k, "value", k)), v)
+    return titles
+
+
+_TITLES: dict[str, str] | None = None
+
+
+def _expected(ctx: dict[str, Any]) -> str:
+    global _TITLES
+    if _TITLES is None:
+        _TITLES = _value_titles()
+    values = re.findall(r"'((?:[^'\\]|\\.)*)'", str(ctx.get("expected", "")))
+    if not values:
+        return "ожидается одно из допустимых значений"
+    return "ожидается одно из: " + ", ".join(f"{_TITLES[v]} ({v})" if v in _TITLES else v for v in values)
+
+
+def _json_position(doc: str, pos: int) -> str:
+    line = doc.count("\n", 0, pos) + 1
+    column = pos - (doc.rfind("\n", 0, pos) + 1) + 1
+    return f"тело запроса — не корректный JSON: строка {line}, позиция {column}"
+
+
+def _field_error(err: dict[str, Any], body: str | None = None) -> FieldError:
     loc = [str(p) for p in err.get("loc", ())]
     kind = str(err.get("type", "value_error"))
     template = _PYDANTIC_TEXTS.get(kind)
     ctx = err.get("ctx") or {}
-    if kind == "value_error" and ctx.get("error") is not None:
+    if kind in ("enum", "literal_error"):
+        message = _expected(ctx)
+    elif kind == "json_invalid":
+        pos = int(loc[1]) if len(loc) > 1 and loc[1].isdigit() else 0
+        return FieldError(field="body", message=_json_position(body or "", pos), type=kind)
+    elif kind == "value_error" and ctx.get("error") is not None:
         # Validators in our models raise ValueError with a Russian text: keep it.
         message = str(ctx["error"])
     elif template is None:
@@ -217,19 +256,52 @@ async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     return _json(exc.status, exc.code, exc.detail, headers=exc.headers)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _allowed(request: Request) -> str | None:
+    """Every method the API offers at this path, as its OpenAPI document states (Starlette's 405 names only
+    the first matching route's methods)."""
+    table = getattr(request.app.state, "allowed_methods", None)
+    if table is None:
+        table = []
+        for path, ops in request.app.openapi().get("paths", {}).items():
+            pattern = re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$")
+            table.append((pattern, {m.upper() for m in ops if m in ("get", "post", "put", "patch", "delete")},
+                          "{" not in path))
+        request.app.state.allowed_methods = table
+    methods: set[str] = set()
+    for pattern, offered, literal in table:
+        if pattern.match(request.url.path):
+            if literal:  # /routing-rules/suggest is that route, not /routing-rules/{rule_id}
+                return ", ".join(sorted(offered))
+            methods |= offered
+    return ", ".join(sorted(methods)) if methods else None
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code, default = _HTTP_TEXTS.get(exc.status_code, ("http_error", "Ошибка запроса"))
     detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else default
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405 and (allow := _allowed(request)):
+        headers = {**(headers or {}), "Allow": allow}
     if exc.status_code == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return _json(exc.status_code, code, detail, headers=headers)
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [_field_error(e) for e in exc.errors()]
+    allow = _allowed(request)
+    if allow is not None and request.method not in allow.split(", "):
+        # A literal path matched a templated route of another method (PATCH /routing-rules/suggest): 405.
+        return _json(405, "method_not_allowed", "Метод не поддерживается для этого адреса; допустимы: " + allow,
+                     headers={"Allow": allow})
+    body = None
+    if any(e.get("type") == "json_invalid" for e in exc.errors()):
+        try:
+            body = (await request.body()).decode("utf-8", errors="replace")
+        except Exception:  # the stream was consumed elsewhere: the position is then counted from the start
+            body = None
+    errors = [_field_error(e, body) for e in exc.errors()]
     summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
     if len(errors) > 5:
         summary += f" и ещё {len(errors) - 5}"

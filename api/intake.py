@@ -28,6 +28,7 @@ from api.queries import detect_repeat, message_row, repeat_link
 from api.registry_check import check_classification
 from api.schemas import MessageIntake
 from api.temporal import TemporalGateway
+from domain.bounds import not_in_future
 from domain.candidates import CandidateIn, CandidateKind, CandidateSource
 from domain.messages import Attachment, Author, MessageInput, Network, Source, message_workflow_id
 from domain.sla import SlaPolicy
@@ -89,6 +90,8 @@ class Intake:
 
     def build(self, data: MessageIntake, now: datetime) -> MessageInput:
         detected = now
+        if reason := not_in_future(data.posted_at, now, "Время публикации"):
+            raise Unprocessable(f"{reason}: проверьте posted_at", code="validation_error")
         if data.detected_at is not None:
             if data.detected_at > now + CLOCK_SKEW:
                 raise Unprocessable("Время выявления не может быть в будущем", code="validation_error")
@@ -191,6 +194,9 @@ class Intake:
         except ValidationError as exc:
             error = str(exc)[:2000]
             log.warning("VK event %s does not match the schema: %s", callback.event_id, error.splitlines()[0])
+        if cand is not None and (reason := not_in_future(cand.posted_at, datetime.now(UTC), "Время публикации")):
+            log.warning("VK event %s refused: %s (%s)", callback.event_id, reason, cand.posted_at)
+            cand, error = None, reason
         await asyncio.to_thread(self._record_vk, callback, raw, cand, error)
         return "ok"
 
@@ -213,6 +219,8 @@ class Intake:
                 "Лента мониторинга передаёт только запись из соцсети; поля " + ", ".join(refused) + " задаёт "
                 "куратор, когда берёт кандидата в работу (время выявления — момент взятия, п. 7)",
                 code="feed_field_forbidden")
+        if reason := not_in_future(data.posted_at, datetime.now(UTC), "Время публикации"):
+            raise Unprocessable(f"{reason}: проверьте posted_at", code="validation_error")
         kind = CandidateKind.comment if data.comment_id else CandidateKind.post
         community = None
         if data.network == Network.vk and (canonical := canonical_kind(data.external_id)) is not None:

@@ -13,7 +13,9 @@ from api.errors import install_error_handlers
 from api.intake import Intake
 from api.metrics import install_metrics
 from api.middleware import install_front_door
+from api.openapi_truth import install_openapi_truth
 from api.pages import install_pages
+from api.responses import MoscowJSONResponse
 from api.routes import (
     accounts,
     candidates,
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         "в социальных сетях (Указ Главы РСО-Алания № 40 от 17.02.2023).",
         version="0.1.0",
         lifespan=lifespan,
+        default_response_class=MoscowJSONResponse,  # one datetime form: ISO 8601 at +03:00
         docs_url=None,  # api/docs.py serves them with assets from the package
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
@@ -67,5 +70,6 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(codec.router)
     install_pages(app)
     install_docs(app, settings.docs_enabled)
+    install_openapi_truth(app)  # the schema states the errors and links the code has
     install_front_door(app, settings)  # outermost: body limits, auth rate limit, security headers
     return app

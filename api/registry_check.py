@@ -45,7 +45,8 @@ def _check(engine: Engine, topic: str | None, location: str | None, bodies: list
         problems = registry_problems(session, topic=topic, location=location, bodies=bodies)
         names = body_names(session, bodies)
     if problems:
-        raise Unprocessable("Нет в реестре: " + "; ".join(problems), code="unknown_code")
+        raise Unprocessable("Нет в реестре: " + "; ".join(problems) + ". Проверьте коды в /api/v1/topics, "
+                            "/api/v1/locations и /api/v1/bodies", code="unknown_code")
     return names
 
 

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,6 +21,7 @@ from pydantic import (
 )
 from sqlmodel import SQLModel
 
+from domain.bounds import NO_NUL, BoundedDatetime
 from domain.messages import (
     Acceptance,
     Approval,
@@ -81,7 +81,7 @@ Code60 = code(60)
 
 
 def text(max_length: int, min_length: int = 0) -> Any:
-    return Annotated[str, StringConstraints(max_length=max_length, min_length=min_length)]
+    return Annotated[str, StringConstraints(max_length=max_length, min_length=min_length, pattern=NO_NUL)]
 
 
 def _has_nul(value: Any) -> bool:
@@ -281,6 +281,8 @@ WORKFLOW_ID_PATTERN = r"^msg-[a-z]+-[A-Za-z0-9_.:~\-]+$"
 class AuthorIn(Strict, Author):
     """Автор сообщения в соцсети."""
 
+    profile_url: Annotated[str, StringConstraints(min_length=10, max_length=500, pattern=r"^https?://\S+$")] | None = None
+
 
 class AttachmentIn(Strict, Attachment):
     url: Annotated[str, StringConstraints(min_length=8, max_length=1000, pattern=r"^https?://\S+$")]
@@ -304,8 +306,9 @@ class MessageIntake(Strict, BaseModel):
     author: AuthorIn
     text: text(20000)  # type: ignore[valid-type]
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)
-    posted_at: AwareDatetime | None = None
-    detected_at: AwareDatetime | None = Field(
+    posted_at: BoundedDatetime | None = Field(default=None, description="Время публикации в соцсети "
+                                              "(2000–2100 гг., не в будущем)")
+    detected_at: BoundedDatetime | None = Field(
         default=None, description="Время выявления (п. 7). По умолчанию — момент приёма; куратор может "
         "указать более раннее, но не будущее")
     source: Literal["monitoring", "manual"] = "manual"

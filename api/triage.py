@@ -33,6 +33,7 @@ from api.intake import Intake
 from api.queries import detect_repeat, repeat_link
 from api.registry_check import check_classification, check_decision
 from api.schemas import ClassifyIn, RouteIn
+from domain.bounds import check_year, not_in_future
 from domain.candidates import CandidateSource, CandidateStatus
 from domain.messages import (
     SYSTEM_ACTOR,
@@ -113,6 +114,15 @@ class Triage:
 
     def _input(self, row: Candidate, data: TakeIn, now: datetime) -> MessageInput:
         self.intake.check_covered(now, stated=False)
+        posted = row.posted_at if row.posted_at is None or row.posted_at.tzinfo else row.posted_at.replace(tzinfo=UTC)
+        try:
+            check_year(posted)
+        except ValueError as exc:
+            raise Unprocessable(f"Кандидат не может стать сообщением: время публикации — {exc}; пропустите "
+                                "кандидата или введите сообщение вручную с верным временем", code="validation_error") from None
+        if reason := not_in_future(posted, now, "Время публикации"):
+            raise Unprocessable(f"Кандидат не может стать сообщением: {reason.lower()}; пропустите кандидата или "
+                                "введите сообщение вручную с верным временем", code="validation_error")
         repeat = None
         if data.repeat_of is not None:
             with Session(self.engine) as session:
@@ -134,8 +144,7 @@ class Triage:
                 comment_id=row.comment_id, url=row.url,
                 author=Author(id=row.author_id, name=row.author_name, profile_url=row.author_url),
                 text=row.text, attachments=[Attachment.model_validate(a) for a in row.attachments],
-                posted_at=row.posted_at if row.posted_at is None or row.posted_at.tzinfo
-                else row.posted_at.replace(tzinfo=UTC),
+                posted_at=posted,
                 detected_at=now, source=SOURCES.get(row.source, Source.monitoring), raw_payload=row.raw_payload,
                 repeat_of=repeat, calendar=calendar, policy=policy,
                 search_attributes=self.intake.settings.search_attributes,

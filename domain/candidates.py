@@ -13,7 +13,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from domain.messages import Attachment, Author, Network
+from domain.bounds import check_year
+from domain.messages import Attachment, Author, Network, check_http_url
 
 
 class CandidateSource(StrEnum):
@@ -74,4 +75,16 @@ class CandidateIn(BaseModel):
     def _aware(cls, v: datetime | None) -> datetime | None:
         if v is not None and v.utcoffset() is None:
             raise ValueError("время должно быть с часовым поясом")
+        return check_year(v)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, v: str) -> str:
+        return check_http_url(v) or v
+
+    @field_validator("author")
+    @classmethod
+    def _profile(cls, v: Author) -> Author:
+        if v.profile_url is not None:
+            check_http_url(v.profile_url)
         return v

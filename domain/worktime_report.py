@@ -40,7 +40,7 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"Длительность «{text}» отрицательна; нужна неотрицательная")
     m = _CLOCK.match(s)
     if m:
-        return timedelta(hours=int(m[1]), minutes=int(m[2]), seconds=int(m[3] or 0))
+        return _bounded(text, Decimal(int(m[1]) * 3600 + int(m[2]) * 60 + int(m[3] or 0)))
     total = Decimal(0)
     pos = 0
     seen: set[int] = set()
@@ -72,7 +72,16 @@ def parse_duration(text: str) -> timedelta:
         pos = tok.end()
     if not seen:
         raise ValueError(f"Не понимаю длительность «{text}»; {_EXAMPLES}")
-    return timedelta(microseconds=int((total * 1_000_000).to_integral_value()))
+    return _bounded(text, total)
+
+
+MAX_DURATION_HOURS = 10_000  # more working time than any Regulation term (and than a year holds)
+
+
+def _bounded(text: str, seconds: Decimal) -> timedelta:
+    if seconds > MAX_DURATION_HOURS * 3600:
+        raise ValueError(f"Длительность «{text}» слишком велика: не больше {MAX_DURATION_HOURS} ч")
+    return timedelta(microseconds=int((seconds * 1_000_000).to_integral_value()))
 
 
 def format_duration(d: timedelta) -> str:

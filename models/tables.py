@@ -4,6 +4,7 @@ from models import (  # noqa: F401  (registers every table)
     candidates,
     contacts,
     delivery,
+    guards,
     integrations,
     networks,
     outbox,

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio import activity
@@ -33,6 +36,7 @@ from activities.networks.ok import OkClient, ok_time, topic_text
 from activities.networks.vk import VkClient
 from domain import ok as okid
 from domain import vk as vkid
+from domain.bounds import not_in_future
 from domain.candidates import CandidateIn, CandidateKind, CandidateSource
 from domain.messages import Author, Network
 from domain.monitoring import MonitorTarget, MonitorTargets, PollResult
@@ -41,6 +45,8 @@ from models.networks import advance_cursor, monitored_accounts, read_cursor
 from models.registry import SocialAccount
 from models.secrets import decrypt_token
 from models.settings import Settings
+
+log = logging.getLogger("otklik.monitor")
 
 PAGE = 100
 
@@ -125,7 +131,8 @@ class NetworkMonitor:
             last, _ = await asyncio.to_thread(self._cursor, "vk", community, "wall")
             posts = [p for p in wall.items if p.get("post_type") != "postpone"]
             result.seen += len(posts)
-            fresh = [self._vk_post(p, gid) for p in posts if int(p["id"]) > last and p.get("from_id") != owner]
+            fresh = [x for p in posts if int(p["id"]) > last and p.get("from_id") != owner
+                     and (x := _valid(self._vk_post, p, gid))]
             top = max([last, *(int(p["id"]) for p in posts)])
             result.posts = await asyncio.to_thread(self._record, fresh, "vk", community, "wall", last_id=top)
             for p in posts:
@@ -135,8 +142,8 @@ class NetworkMonitor:
                 c_last, _ = await asyncio.to_thread(self._cursor, "vk", community, thread)
                 comments = [c for c in await self._vk_comments(vk, owner, int(p["id"])) if not c.get("deleted")]
                 result.seen += len(comments)
-                fresh = [self._vk_comment(c, owner, int(p["id"]), gid) for c in comments
-                         if int(c["id"]) > c_last and c.get("from_id") != owner]
+                fresh = [x for c in comments if int(c["id"]) > c_last and c.get("from_id") != owner
+                         and (x := _valid(self._vk_comment, c, owner, int(p["id"]), gid))]
                 c_top = max([c_last, *(int(c["id"]) for c in comments)])
                 result.comments += await asyncio.to_thread(self._record, fresh, "vk", community, thread, last_id=c_top)
         return result
@@ -174,7 +181,8 @@ class NetworkMonitor:
             result.seen += len(topics)
             last, _ = await asyncio.to_thread(self._cursor, "ok", gid, "wall")
             own = f"group:{gid}"
-            fresh = [self._ok_topic(t, gid) for t in topics if int(t["id"]) > last and t.get("author_ref") != own]
+            fresh = [x for t in topics if int(t["id"]) > last and t.get("author_ref") != own
+                     and (x := _valid(self._ok_topic, t, gid))]
             top = max([last, *(int(t["id"]) for t in topics)])
             result.posts = await asyncio.to_thread(self._record, fresh, "ok", gid, "wall", last_id=top)
             for t in topics:
@@ -183,8 +191,8 @@ class NetworkMonitor:
                 while True:
                     page = await ok.topic_comments(str(t["id"]), count=PAGE, anchor=anchor)
                     result.seen += len(page.items)
-                    fresh = [self._ok_comment(c, gid, str(t["id"])) for c in page.items
-                             if c.get("author_type") != "GROUP"]
+                    fresh = [x for c in page.items
+                             if c.get("author_type") != "GROUP" and (x := _valid(self._ok_comment, c, gid, str(t["id"])))]
                     anchor = page.anchor or anchor
                     result.comments += await asyncio.to_thread(self._record, fresh, "ok", gid, thread, anchor=anchor)
                     if not page.has_more or not page.items:
@@ -237,6 +245,23 @@ class NetworkMonitor:
             raise ApplicationError(f"Группа {account.url} не подключена (нет ключа или id группы)", type="NoToken",
                                    non_retryable=True)
         return await self._poll_ok(account, token)
+
+
+def _valid(build: Callable[..., CandidateIn], *args: Any) -> CandidateIn | None:
+    """One network item as a candidate, or None (logged) when it breaks the bounds (a year outside 2000–2100,
+    a non-http link): one bad item never stalls the community's cursor. A publication time in the future
+    (beyond the clock skew) is dropped from the candidate, which is kept."""
+    try:
+        cand = build(*args)
+    except (ValidationError, ValueError, OverflowError, OSError, KeyError, TypeError) as exc:
+        log.warning("monitoring: item %s refused: %s", str(args[0].get("id") if args and isinstance(args[0], dict)
+                                                            else "?"), str(exc).splitlines()[0][:300])
+        return None
+    if not_in_future(cand.posted_at, datetime.now(UTC), "posted_at"):
+        log.warning("monitoring: %s has a publication time in the future (%s): dropped", cand.external_id,
+                    cand.posted_at)
+        cand = cand.model_copy(update={"posted_at": None})
+    return cand
 
 
 def _vk_author(from_id: int) -> Author:

@@ -83,7 +83,7 @@ def list_accounts(
     if body is not None:
         found = session.exec(select(Body).where(Body.code == body)).first()
         if found is None:
-            raise NotFound(f"Орган с кодом «{body}» не найден(а)", code="body_not_found")
+            raise NotFound(f"Орган с кодом «{body}» не найден в реестре: проверьте код в /api/v1/bodies", code="body_not_found")
         query = query.where(SocialAccount.body_id == found.id)
     if network is not None:
         query = query.where(SocialAccount.network == network.value)
@@ -107,7 +107,7 @@ async def create_account(data: AccountIn, session: Session = Depends(get_session
                          settings: Settings = Depends(get_settings)) -> AccountOut:
     body = session.exec(select(Body).where(Body.code == data.body_code)).first()
     if body is None:
-        raise NotFound(f"Орган с кодом «{data.body_code}» не найден(а)", code="body_not_found")
+        raise NotFound(f"Орган с кодом «{data.body_code}» не найден в реестре: проверьте код в /api/v1/bodies", code="body_not_found")
     if session.exec(select(SocialAccount).where(SocialAccount.url == data.url)).first() is not None:
         raise Conflict(f"Аккаунт с адресом {data.url} уже есть в реестре", code="duplicate")
     network_id: str | None = None

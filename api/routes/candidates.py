@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
-from pydantic import AwareDatetime
 from sqlmodel import Session
 from temporalio.client import Client
 
@@ -29,13 +28,14 @@ from api.candidate_schemas import (
 from api.deps import get_session, get_temporal
 from api.errors import Unprocessable, error_responses
 from api.triage import Triage
+from domain.bounds import DATETIME_QUERY, NO_NUL, QueryDatetime
 from domain.candidates import CandidateSource, CandidateStatus
 from domain.messages import Network
 from models.candidate_queries import CandidateFilters, list_candidates, person_names
 
 router = APIRouter(prefix="/api/v1/candidates", tags=["кандидаты"], responses=error_responses(401, 403, 422, 503))
 
-CandidateId = Annotated[int, Path(description="id кандидата", ge=1, le=2**62)]
+CandidateId = Annotated[int, Path(description="id кандидата", ge=1, le=2**53)]  # exact as a JSON number (float)
 
 
 def get_triage(request: Request) -> Triage:
@@ -50,10 +50,10 @@ def list_all(
                                                     description="new — ждёт разбора; taken; skipped"),
     network: Network | None = Query(None, description="Соцсеть"),
     source: list[CandidateSource] = Query(default_factory=list, description="Откуда поступил"),
-    community: str | None = Query(None, min_length=1, max_length=100, description="id сообщества в сети"),
-    q: str | None = Query(None, min_length=1, max_length=200, description="Поиск по тексту и имени автора"),
-    arrived_from: AwareDatetime | None = Query(None, description="Поступил не раньше"),
-    arrived_to: AwareDatetime | None = Query(None, description="Поступил раньше"),
+    community: str | None = Query(None, min_length=1, max_length=100, pattern=NO_NUL, description="id сообщества в сети"),
+    q: str | None = Query(None, min_length=1, max_length=200, pattern=NO_NUL, description="Поиск по тексту и имени автора"),
+    arrived_from: QueryDatetime | None = Query(None, json_schema_extra=DATETIME_QUERY, description="Поступил не раньше"),
+    arrived_to: QueryDatetime | None = Query(None, json_schema_extra=DATETIME_QUERY, description="Поступил раньше"),
     sort: Literal["newest", "oldest"] = Query("newest", description="newest — новые первыми; oldest — старые"),
     page: int = Query(1, ge=1, le=100000),
     per_page: int = Query(50, ge=1, le=200),

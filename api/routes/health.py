@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from api.deps import get_engine, get_gateway
 from api.temporal import TemporalGateway, TemporalUnavailable
+from models.guards import projection_failures
 
 router = APIRouter(tags=["health"])
 
@@ -48,13 +49,28 @@ async def readyz(engine: Engine = Depends(get_engine), gateway: TemporalGateway 
             checks["worker"] = "ok" if polling else "none"
         except TemporalUnavailable:
             checks["worker"] = "unknown"
+    behind = None
+    if checks["database"] == "ok":
+        try:
+            count, first = await asyncio.wait_for(asyncio.to_thread(projection_failures, engine), timeout=5)
+            checks["read_model"] = "behind" if count else "ok"
+            if count:
+                behind = (f"Модель чтения отстаёт: {count} сообщ. не записаны в неё из-за ошибки данных "
+                          f"({', '.join(first)}); их процессы и сроки идут — см. журнал worker и таблицу "
+                          "projection_failure")
+        except Exception:
+            checks["read_model"] = "unknown"
     if problems:
         return JSONResponse(
             status_code=503,
             content={"detail": "Сервис не готов: " + "; ".join(problems), "code": "not_ready", "checks": checks},
         )
+    notes = []
     if checks.get("worker") == "none":
-        return {"status": "ok", "checks": checks,
-                "detail": "Ни один worker не опрашивает очередь задач: действия с сообщениями не выполнятся, "
-                          "пока он не запустится"}
+        notes.append("Ни один worker не опрашивает очередь задач: действия с сообщениями не выполнятся, "
+                     "пока он не запустится")
+    if behind:
+        notes.append(behind)
+    if notes:
+        return {"status": "ok", "checks": checks, "detail": "; ".join(notes)}
     return {"status": "ok", "checks": checks}

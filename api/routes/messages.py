@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client
@@ -21,10 +21,11 @@ from api import actions
 from api.auth import Principal, current_principal, list_scope, require_intake
 from api.candidate_schemas import CandidateReceipt
 from api.deps import get_engine, get_session, get_temporal
-from api.errors import Forbidden, error_responses
+from api.errors import Conflict, Forbidden, error_responses
 from api.intake import Intake
 from api.queries import MessageFilters, events, list_messages
 from api.schemas import (
+    CODE_PATTERN,
     WORKFLOW_ID_PATTERN,
     AcceptIn,
     ApproveIn,
@@ -45,6 +46,7 @@ from api.schemas import (
     RouteIn,
     SignificantIn,
 )
+from domain.bounds import DATETIME_QUERY, NO_NUL, QueryDatetime
 from domain.messages import Importance, MessageState, MessageView, Network
 
 router = APIRouter(prefix="/api/v1/messages", tags=["сообщения"], responses=error_responses(401, 403, 422, 503))
@@ -91,8 +93,15 @@ async def intake_message(
     if not created:
         response.status_code = status.HTTP_200_OK
     await asyncio.to_thread(intake.link_manual, data, workflow_id, principal.person_id)
-    return await actions.detail(client, engine, principal, workflow_id, query_timeout=actions.INTAKE_QUERY_TIMEOUT,
-                                check_read=False)
+    found = await actions.detail(client, engine, principal, workflow_id, query_timeout=actions.INTAKE_QUERY_TIMEOUT,
+                                 check_read=False)
+    if not created:
+        known = found.view.text if found.view is not None else found.record.text if found.record is not None else None
+        # (a text removed by retention is "": nothing to compare)
+        if known and known.strip() != data.text.strip():
+            raise Conflict(f"Сообщение {data.network.value}/{data.external_id} уже принято (id {workflow_id}) с другим "
+                           f"текстом; откройте его: GET /api/v1/messages/{workflow_id}", code="message_exists")
+    return found
 
 
 @router.get("", response_model=MessagePage, summary="Список сообщений (модель чтения)",
@@ -100,18 +109,18 @@ async def intake_message(
             "подведомственных организаций, куратор и руководство — все. По умолчанию — по ближайшему сроку.")
 def list_all(
     state: list[MessageState] = Query(default_factory=list, description="Состояния (можно несколько)"),
-    body: str | None = Query(None, max_length=40, description="Код органа"),
-    topic: str | None = Query(None, max_length=60, description="Код темы"),
-    location: str | None = Query(None, max_length=40, description="Код территории"),
+    body: str | None = Query(None, max_length=40, pattern=CODE_PATTERN, description="Код органа"),
+    topic: str | None = Query(None, max_length=60, pattern=CODE_PATTERN, description="Код темы"),
+    location: str | None = Query(None, max_length=40, pattern=CODE_PATTERN, description="Код территории"),
     importance: Importance | None = Query(None, description="Категория важности"),
     network: Network | None = Query(None, description="Соцсеть"),
     breached: bool | None = Query(None, description="Есть нарушенные сроки"),
     significant: bool | None = Query(None, description="Общественно значимое (п. 17)"),
-    due_before: AwareDatetime | None = Query(None, description="Ближайший срок не позже"),
+    due_before: QueryDatetime | None = Query(None, json_schema_extra=DATETIME_QUERY, description="Ближайший срок не позже"),
     repeat: bool | None = Query(None, description="Повторное сообщение (п. 12)"),
     held_by_retired: bool | None = Query(None, description="Открытое сообщение у упразднённого органа: "
                                          "перенаправить правопреемнику"),
-    q: str | None = Query(None, min_length=1, max_length=200, description="Поиск по тексту"),
+    q: str | None = Query(None, min_length=1, max_length=200, pattern=NO_NUL, description="Поиск по тексту"),
     sort: Literal["deadline", "newest"] = Query("deadline", description="deadline — ближайший срок; newest — новые"),
     page: int = Query(1, ge=1, le=100000),
     per_page: int = Query(50, ge=1, le=200),
@@ -171,9 +180,10 @@ class Acting:
 
 async def acting(
     idempotency_key: Annotated[str | None, Header(
-        alias="Idempotency-Key", max_length=200,
-        description="Ключ идемпотентности: повтор запроса с тем же ключом вернёт первый результат, "
-        "действие не выполнится дважды")] = None,
+        alias="Idempotency-Key", min_length=1, max_length=200, pattern=actions.IDEMPOTENCY_KEY.pattern,
+        description="Ключ идемпотентности (1–200 печатных символов ASCII без пробелов): повтор запроса с тем же "
+        "ключом и тем же телом вернёт первый результат, действие не выполнится дважды; тот же ключ с другим "
+        "телом — 422")] = None,
     principal: Principal = Depends(current_principal),
     client: Client = Depends(get_temporal),
     engine: Engine = Depends(get_engine),

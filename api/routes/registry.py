@@ -75,10 +75,15 @@ def _offset() -> Any:
 # --- helpers ----------------------------------------------------------------------------------------
 
 
+_LISTS = {"Орган": ("не найден", "/api/v1/bodies"), "Тема": ("не найдена", "/api/v1/topics"),
+          "Группа тем": ("не найдена", "/api/v1/topic-groups"), "Территория": ("не найдена", "/api/v1/locations")}
+
+
 def _by_code(session: Session, model: type[T], code: str, what: str, err: str) -> T:
     row = session.exec(select(model).where(model.code == code)).first()  # type: ignore[attr-defined]
     if row is None:
-        raise NotFound(f"{what} с кодом «{code}» не найден(а)", code=err)
+        words, where = _LISTS.get(what, ("не найден(а)", "реестре"))
+        raise NotFound(f"{what} с кодом «{code}» {words} в реестре: проверьте код в {where}", code=err)
     return row
 
 
@@ -147,7 +152,7 @@ def _body_out(body: Body, codes: dict[int, str]) -> BodyOut:
 @router.get("/bodies", response_model=list[BodyOut], dependencies=READ, tags=["реестр: органы"],
             summary="Органы и подведомственные организации")
 def list_bodies(
-    parent: str | None = Query(None, description="Только подведомственные этому органу (код)", max_length=40),
+    parent: str | None = Query(None, description="Только подведомственные этому органу (код)", max_length=40, pattern=CODE_PATTERN),
     active: bool | None = Query(None, description="Только действующие / только упразднённые"),
     limit: int = _limit(),
     offset: int = _offset(),
@@ -228,7 +233,7 @@ def _person(session: Session, person_id: int) -> Person:
 @router.get("/people", response_model=list[PersonOut], dependencies=READ, tags=["реестр: сотрудники"],
             summary="Сотрудники (кураторы, исполнители, ответственные, руководство, администраторы)")
 def list_people(
-    body: str | None = Query(None, description="Код органа", max_length=40),
+    body: str | None = Query(None, description="Код органа", max_length=40, pattern=CODE_PATTERN),
     role: Role | None = Query(None, description="Роль"),
     active: bool | None = Query(None, description="Только действующие / только отключённые"),
     limit: int = _limit(),
@@ -322,7 +327,7 @@ def _topic_out(topic: Topic, groups: dict[int, str]) -> TopicOut:
 @router.get("/topics", response_model=list[TopicOut], dependencies=READ, tags=["реестр: темы"],
             summary="Темы сообщений")
 def list_topics(
-    group: str | None = Query(None, description="Код группы тем", max_length=40),
+    group: str | None = Query(None, description="Код группы тем", max_length=40, pattern=CODE_PATTERN),
     limit: int = _limit(),
     offset: int = _offset(),
     session: Session = Depends(get_session),
@@ -437,7 +442,7 @@ def suggest_route(
             tags=["реестр: маршрутизация"], summary="Правила маршрутизации: тема [+ территория] → орган")
 def list_routing_rules(
     topic: str | None = Query(None, description="Код темы", max_length=60),
-    body: str | None = Query(None, description="Код органа", max_length=40),
+    body: str | None = Query(None, description="Код органа", max_length=40, pattern=CODE_PATTERN),
     limit: int = _limit(),
     offset: int = _offset(),
     session: Session = Depends(get_session),

@@ -34,7 +34,9 @@ Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=60)]
 
 class RetireIn(StrictModel):
     successors: list[Code] = Field(min_length=1, max_length=10, description="Коды органов-правопреемников")
-    retired_at: date | None = Field(None, description="Дата упразднения (по умолчанию — сегодня по московскому времени)")
+    retired_at: date | None = Field(None, ge=date(2000, 1, 1), le=date(2100, 12, 31),
+                                 json_schema_extra={"pattern": r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"},
+                                 description="Дата упразднения (по умолчанию — сегодня по московскому времени)")
     routes: dict[Code, Code] = Field(default_factory=dict, max_length=200,
                                      description="Тема или группа тем → правопреемник, к которому переходят её "
                                      "правила. Без указания — к правопреемнику, у которого такое правило уже "

@@ -29,7 +29,7 @@ async def test_readyz_ok_with_database_and_temporal(db_url, dev_env):
     assert (await _get(app, "/healthz")).json() == {"status": "ok"}
     res = await _get(app, "/readyz")
     assert res.status_code == 200, res.text
-    assert res.json()["checks"] == {"database": "ok", "temporal": "ok", "worker": "none"}  # nobody polls "otklik"
+    assert res.json()["checks"] == {"database": "ok", "temporal": "ok", "worker": "none", "read_model": "ok"}  # nobody polls "otklik"
 
 
 async def test_readyz_503_names_temporal_when_it_is_down(db_url):
@@ -38,7 +38,7 @@ async def test_readyz_503_names_temporal_when_it_is_down(db_url):
     assert res.status_code == 503
     body = res.json()
     assert body["code"] == "not_ready" and "Temporal недоступен" in body["detail"]
-    assert body["checks"] == {"database": "ok", "temporal": "error"}
+    assert body["checks"] == {"database": "ok", "temporal": "error", "read_model": "ok"}
 
 
 async def test_readyz_503_names_the_database_when_it_is_down(dev_env, tmp_path):

@@ -103,7 +103,7 @@ async def test_registry_conflicts_and_unknown_codes(http, world):
     res = await http.post(f"{V1}/bodies", headers=admin, json={"code": "minzdrav", "name": "Дубликат минздрава"})
     assert res.status_code == 409 and res.json()["code"] == "duplicate" and "minzdrav" in res.json()["detail"]
     res = await http.post(f"{V1}/bodies", headers=admin, json={"code": "new1", "name": "Новый орган", "parent_code": "nope"})
-    assert res.status_code == 404 and res.json() == {"detail": "Орган с кодом «nope» не найден(а)", "code": "body_not_found"}
+    assert res.status_code == 404 and res.json() == {"detail": "Орган с кодом «nope» не найден в реестре: проверьте код в /api/v1/bodies", "code": "body_not_found"}
     res = await http.patch(f"{V1}/bodies/minzdrav", headers=admin, json={"parent_code": "rkb"})
     assert res.status_code == 409 and res.json()["code"] == "body_cycle"
     res = await http.post(f"{V1}/routing-rules", headers=admin, json={"topic_code": "clinics", "body_code": "minzdrav"})

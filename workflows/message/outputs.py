@@ -14,6 +14,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.messages import (
@@ -51,6 +52,7 @@ class Outputs:
         self._projected: dict[str, int] = {}  # id -> signature of what the read model last got
         self._sa_last: dict[str, Any] = {}
         self._details_last = ""
+        self.read_model_behind = False  # a projection was refused for good (see activities.messages)
 
     def pending(self) -> bool:
         return bool(self.events or self.notifications or self.publish or self.police)
@@ -99,9 +101,14 @@ class Outputs:
         batch = TransitionOutputs(projection=projection() if self.events else None, notifications=self.notifications)
         self.events = []
         self.notifications = []
-        await workflow.execute_local_activity(
-            "write_outputs", batch, start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT, retry_policy=DB_RETRY,
-            summary="модель чтения и уведомления")
+        try:
+            await workflow.execute_local_activity(
+                "write_outputs", batch, start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT, retry_policy=DB_RETRY,
+                summary="модель чтения и уведомления")
+        except (ActivityError, ApplicationError) as exc:  # a local activity's failure arrives unwrapped
+            # The database refused the row for good (the activity recorded it for /readyz): the clocks go on.
+            self.read_model_behind = True
+            workflow.logger.error("read model behind: %s", getattr(exc, "cause", None) or exc)
 
     def upsert_search_attributes(self, values: dict[str, Any]) -> None:
         keys = {k.name: k for k in sa.ALL}
