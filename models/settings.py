@@ -62,7 +62,6 @@ class Settings(BaseSettings):
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
     # Notifications (README «Уведомления»): links, digests, channels.
     public_url: str = "http://127.0.0.1:8000"
-    temporal_ui_url: str = "http://localhost:8233"
     notify_digest_minutes: int = Field(default=15, ge=0, le=1440)
     delivery_timeout_seconds: int = Field(default=30, ge=1, le=600)
     smtp_host: str = ""

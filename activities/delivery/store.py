@@ -112,7 +112,7 @@ def links(settings: Settings, workflow_id: str | None) -> dict[str, str]:
     base = settings.public_url.rstrip("/")
     if not workflow_id:
         return {"base": base}
-    ui = settings.temporal_ui_url.rstrip("/")
+    ui = (settings.temporal_ui_url or f"http://localhost:{settings.temporal_ui_port}").rstrip("/")
     return {"base": base, "message": f"{base}/messages/{workflow_id}",
             "temporal": f"{ui}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"}
 

@@ -4,7 +4,9 @@ And the happy path, which must stay within 60 history events."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus
 
 from domain.messages import (
     Acceptance,
@@ -246,3 +248,12 @@ async def test_p9_backdated_confirmation_does_not_withdraw_a_breach(harness):
     assert view.body(BODY).published_at == declared  # shown as declared
     await harness.settled(wid)
     assert not any(n.kind == "breach_withdrawn" for n in outbox(harness.engine, wid))
+    # the network was asked and could not confirm: recorded, and the workflow goes on (no failed task)
+    desc = await in_time(harness.client.get_workflow_handle(wid).describe())
+    assert desc.status == WorkflowExecutionStatus.RUNNING  # closed, lingering for P14
+    from models.readmodel import MessageEvent
+
+    with harness.engine.connect() as conn:
+        kinds = list(conn.scalars(select(MessageEvent.__table__.c.kind).where(
+            MessageEvent.__table__.c.workflow_id == wid)))
+    assert "publication_unverified" in kinds

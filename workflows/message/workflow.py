@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.messages import (
@@ -171,16 +171,18 @@ class MessageWorkflow(RoutingHandlers, DraftHandlers, ClosingHandlers):
                 self._notify("illegal", audience, None, urgent=True, key=f"police:{notice.number}:{audience}",
                              notice_id=notice.notice_id, number=notice.number, agency=req.flag.agency,
                              ground=req.flag.ground.value, reason=req.flag.reason, sha256=notice.sha256)
-        for req, res in await self.out.run_publish():
-            if res.status == "published" and res.url and req.body in self.r.publishing:
+        for pub, res in await self.out.run_publish():
+            if res.status == "published" and res.url and pub.body in self.r.publishing:
                 verified = res.verified and res.published_at is not None
                 at = res.published_at if verified and res.published_at is not None else now_s()
-                record = PublicationRecord(body=req.body, url=res.url, published_at=at, verified=verified,
-                                           draft_ids=[req.draft_id])
+                record = PublicationRecord(body=pub.body, url=res.url, published_at=at, verified=verified,
+                                           draft_ids=[pub.draft_id])
                 self._published(record, at, SYSTEM_ACTOR, verified=verified)
-            elif res.status != "manual" or (res.detail and "закрыт" in res.detail):
-                self._event("publication_manual", None, res.detail, {"draft_id": req.draft_id}, body=req.body)
-                self._notify("publication_failed", "body_executors", req.body, detail=res.detail)
+            elif res.status != "published":  # the executor publishes by hand (the approval told them so)
+                self._event("publication_manual", None, res.detail or "Ответ публикует исполнитель",
+                            {"draft_id": pub.draft_id, "status": res.status}, body=pub.body)
+                if res.status == "not_connected":
+                    self._notify("publication_failed", "body_executors", pub.body, detail=res.detail)
         while self.r.verifications:
             record = self.r.verifications.pop(0)
             if not any(d.breached and d.step in (StepKey.publication, StepKey.answer) for d in self.r.deadlines):
@@ -189,7 +191,7 @@ class MessageWorkflow(RoutingHandlers, DraftHandlers, ClosingHandlers):
                 checked = await self.out.verify(VerifyRequest(
                     workflow_id=self._wid, network=self._inp.network, body=record.body, message_url=self._inp.url,
                     published_url=record.url, not_before=self._inp.posted_at))
-            except ActivityError as exc:
+            except (ActivityError, ApplicationError) as exc:  # a local activity's failure may come unwrapped
                 checked = None
                 reason = str(exc.cause or exc)
             else:
@@ -200,7 +202,6 @@ class MessageWorkflow(RoutingHandlers, DraftHandlers, ClosingHandlers):
                 self._event("publication_unverified", None, "Время публикации не подтверждено сетью"
                             + (f": {reason}" if reason else "") + "; отметка о нарушении сохраняется",
                             {"url": record.url}, body=record.body)
-                self._verified(checked)
         await self.out.write(self._projection)
         if self._inp.search_attributes:
             self.out.upsert_search_attributes(self._search_values())
