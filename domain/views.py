@@ -331,6 +331,7 @@ class PublishResult(BaseModel):
     url: str | None = None
     published_at: datetime | None = Field(default=None, description="The network's own time of the comment")
     verified: bool = False
+    refused: bool = False  # ``manual`` because the network refused for good (comments closed, no rights)
 
 
 class TransitionOutputs(BaseModel):

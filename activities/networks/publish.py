@@ -199,7 +199,8 @@ class NetworkPublisher:
         except (VkApiError, OkApiError) as exc:
             if not exc.non_retryable:
                 raise
-            return PublishResult(status="manual", detail=f"{exc.message}. Ответ автоматически не опубликован: "
+            return PublishResult(status="manual", refused=True,
+                                 detail=f"{exc.message}. Ответ автоматически не опубликован: "
                                  "исполнитель публикует его сам и подтверждает ссылкой.")
 
     @activity.defn(name="verify_publication")

@@ -22,7 +22,7 @@ from workflows.client import message_act, message_view, start_message
 
 
 async def test_p9_an_approved_answer_is_published_by_itself_and_its_clock_closes_at_the_networks_time(
-        db: Engine, db_url: str, vk: RunningFakeVk, dev_env: WorkflowEnvironment) -> None:
+        db: Engine, db_url: str, vk: RunningFakeVk, dev_env: WorkflowEnvironment) -> None:  # noqa: F811
     connect(db)
     post = vk.vk.add_post(-GID, CITIZEN, "Две недели не могу записаться к терапевту")
     comment = vk.vk.add_comment(-GID, post, CITIZEN, "Когда откроют запись?")

@@ -178,11 +178,10 @@ class MessageWorkflow(RoutingHandlers, DraftHandlers, ClosingHandlers):
                 record = PublicationRecord(body=pub.body, url=res.url, published_at=at, verified=verified,
                                            draft_ids=[pub.draft_id])
                 self._published(record, at, SYSTEM_ACTOR, verified=verified)
-            elif res.status != "published":  # the executor publishes by hand (the approval told them so)
-                self._event("publication_manual", None, res.detail or "Ответ публикует исполнитель",
-                            {"draft_id": pub.draft_id, "status": res.status}, body=pub.body)
-                if res.status == "not_connected":
-                    self._notify("publication_failed", "body_executors", pub.body, detail=res.detail)
+            elif res.status == "not_connected" or res.refused:  # the body's account could not publish it
+                self._event("publication_manual", None, res.detail, {"draft_id": pub.draft_id, "status": res.status},
+                            body=pub.body)
+                self._notify("publication_failed", "body_executors", pub.body, detail=res.detail)
         while self.r.verifications:
             record = self.r.verifications.pop(0)
             if not any(d.breached and d.step in (StepKey.publication, StepKey.answer) for d in self.r.deadlines):
