@@ -52,17 +52,17 @@ def _truthful(schema: dict[str, Any]) -> dict[str, Any]:
                     _no_nul(param.get("schema", {}))
     components = schema.get("components", {}).get("schemas", {})
     for name, component in components.items():
-        _no_nul(component)
         props = component.get("properties", {})
-        if name.startswith("Attachment") and "url" in props and "pattern" not in props["url"]:
+        if name.startswith("Attachment") and "url" in props:  # before the no-NUL pass, which sets a pattern
             props["url"]["pattern"] = HTTP_URL  # domain.vocabulary.check_http_url
+        _no_nul(component)
         if name.startswith("Contact") and "preferences" in props:
             _channels(props["preferences"])
     _links(schema)
     return schema
 
 
-HTTP_URL = r"^https?://\S{3,}$"
+HTTP_URL = r"^https?://[^\s\x00]{3,}$"
 NO_NUL = r"^[^\x00]*$"
 
 

@@ -21,13 +21,10 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
     WorkflowHandle,
     WorkflowUpdateFailedError,
 )
@@ -40,6 +37,7 @@ from domain.messages import ActionResult, MessageInput, MessageSummary, MessageV
 from domain.triage import TriagePolicy
 from domain.worktime import WorkCalendar
 from workflows.message.texts import static_summary
+from workflows.scheduling import upsert_schedule
 from workflows.triage import TRIAGE_WORKFLOW
 
 if TYPE_CHECKING:
@@ -160,11 +158,5 @@ async def ensure_triage_schedule(client: Client, settings: Settings, policy: Tri
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=policy.check_every)]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )
-    try:
-        await client.create_schedule(sid, schedule)
-    except ScheduleAlreadyRunningError:
-        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=schedule)
-
-        await client.get_schedule_handle(sid).update(replace)
+    await upsert_schedule(client, sid, schedule)
     return sid

@@ -8,17 +8,15 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 
 from models.settings import Settings
 from workflows.monitor import NetworkMonitorWorkflow
+from workflows.scheduling import upsert_schedule
 
 MONITOR_SCHEDULE_ID = "otklik-network-monitor"
 
@@ -35,11 +33,4 @@ def _schedule(settings: Settings) -> Schedule:
 
 async def ensure_network_schedules(client: Client, settings: Settings) -> None:
     """Create the monitoring schedule, or bring an existing one to the configured interval and queue."""
-    wanted = _schedule(settings)
-    try:
-        await client.create_schedule(MONITOR_SCHEDULE_ID, wanted)
-    except ScheduleAlreadyRunningError:
-        def update(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=wanted)
-
-        await client.get_schedule_handle(MONITOR_SCHEDULE_ID).update(update)
+    await upsert_schedule(client, MONITOR_SCHEDULE_ID, _schedule(settings))

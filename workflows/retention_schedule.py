@@ -8,20 +8,18 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
     ScheduleSpec,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.retention import RetentionRequest
 from models.settings import Settings
 from workflows.retention import SCHEDULE_ID, WORKFLOW_NAME
+from workflows.scheduling import upsert_schedule
 
 
 def retention_schedule(settings: Settings) -> Schedule:
@@ -47,13 +45,4 @@ async def ensure_retention_schedule(client: Client, settings: Settings) -> str:
                 return "off"
             raise
         return "deleted"
-    schedule = retention_schedule(settings)
-    try:
-        await client.create_schedule(SCHEDULE_ID, schedule)
-        return "created"
-    except ScheduleAlreadyRunningError:
-        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=schedule)
-
-        await handle.update(replace)
-        return "updated"
+    return "created" if await upsert_schedule(client, SCHEDULE_ID, retention_schedule(settings)) else "updated"

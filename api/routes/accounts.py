@@ -25,7 +25,7 @@ from api.auth import current_principal, require_admin
 from api.deps import get_session, get_settings
 from api.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable, error_responses
 from api.schemas import AccountIn, AccountOut, AccountPatch, AccountTokenIn
-from models.registry import Body, Network, SocialAccount, utcnow
+from models.registry import CODE_PATTERN, Body, Network, SocialAccount, utcnow
 from models.secrets import SecretKeyMissing, decrypt_token, encrypt_token
 from models.settings import Settings
 
@@ -73,7 +73,7 @@ async def _network_call(coro: object) -> object:
 @router.get("/accounts", response_model=list[AccountOut], dependencies=READ,
             summary="Официальные аккаунты в соцсетях (реестр, п. 2 Порядка)")
 def list_accounts(
-    body: str | None = Query(None, description="Код органа", max_length=40),
+    body: str | None = Query(None, description="Код органа", max_length=40, pattern=CODE_PATTERN),
     network: Network | None = Query(None, description="Соцсеть"),
     limit: int = Query(100, ge=1, le=1000, description="Сколько записей вернуть"),
     offset: int = Query(0, ge=0, le=10**6, description="Сколько записей пропустить"),

@@ -441,7 +441,7 @@ def suggest_route(
 @router.get("/routing-rules", response_model=list[RoutingRuleOut], dependencies=READ,
             tags=["реестр: маршрутизация"], summary="Правила маршрутизации: тема [+ территория] → орган")
 def list_routing_rules(
-    topic: str | None = Query(None, description="Код темы", max_length=60),
+    topic: str | None = Query(None, description="Код темы", max_length=60, pattern=CODE_PATTERN),
     body: str | None = Query(None, description="Код органа", max_length=40, pattern=CODE_PATTERN),
     limit: int = _limit(),
     offset: int = _offset(),
