@@ -96,7 +96,7 @@ def main() -> int:
                     if httpx.get(f"{api}/readyz", timeout=2).status_code == 200:
                         break
                 except httpx.HTTPError:
-                    pass
+                    pass  # the API is still starting: poll again
                 time.sleep(0.5)
             curator = otklik(env, "user", "add", "--name", "Гаглоева Залина", "--role", "curator")
             operator = otklik(env, "user", "add", "--name", "Оператор Temporal", "--role", "operator")

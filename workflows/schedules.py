@@ -40,5 +40,5 @@ async def ensure_schedules(client: Client, settings: Settings) -> list[str]:
                      policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP)))
         created.append(SURGE_SCHEDULE_ID)
     except ScheduleAlreadyRunningError:
-        pass
+        pass  # created once: an existing surge schedule is left as the operator may have tuned it
     return created
