@@ -26,6 +26,7 @@ from api.routes import (
     notifications,
     registry,
     retire,
+    routing_rules,
     vk,
 )
 from api.temporal import TemporalGateway
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(health.router)
     app.include_router(messages.router)
     app.include_router(registry.router)
+    app.include_router(routing_rules.router)
     app.include_router(retire.router)
     app.include_router(accounts.router)
     app.include_router(vk.router)

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from domain.notifications import AUDIENCE_TITLES
+from domain.sla_yaml import LineMap, clean_message, explain
 from domain.worktime import WorkCalendar
 from domain.worktime_report import format_duration, parse_duration, plural
 
@@ -275,7 +276,7 @@ class SlaPolicy(BaseModel):
             data = yaml.safe_load(text)
         except yaml.YAMLError as e:
             raise SlaConfigError(f"{source}: ошибка YAML: {e}") from e
-        lines = _LineMap(root)
+        lines = LineMap(root)
         if not isinstance(data, dict):
             raise SlaConfigError(f"{source}: ожидается словарь с полями version и steps")
         extra = set(data) - {"version", "steps", "options"}
@@ -315,16 +316,16 @@ class SlaPolicy(BaseModel):
             try:
                 steps[key] = SlaStep.model_validate({**body, "key": key.value})
             except (ValidationError, ValueError) as e:
-                raise SlaConfigError(_explain(e, source, lines, name)) from None
+                raise SlaConfigError(explain(e, source, lines, name)) from None
         try:
             options = PolicyOptions.model_validate(data.get("options") or {})
         except ValidationError as e:
-            msgs = "; ".join(_clean(err["msg"]) for err in e.errors())
+            msgs = "; ".join(clean_message(err["msg"]) for err in e.errors())
             raise SlaConfigError(f"{source}, строка {lines.key(('options',))}: options: {msgs}") from None
         try:
             return cls(version=data["version"], steps=steps, options=options)
         except ValidationError as e:
-            msgs = "; ".join(_clean(err["msg"]) for err in e.errors())
+            msgs = "; ".join(clean_message(err["msg"]) for err in e.errors())
             raise SlaConfigError(f"{source}: {msgs}") from None
 
     # ------------------------------------------------------------------ use
@@ -382,50 +383,3 @@ def _calendar_shift(cal: WorkCalendar, t: datetime, d: timedelta) -> datetime:
 @lru_cache(maxsize=1)
 def _default_policy() -> SlaPolicy:
     return SlaPolicy.load(SLA_PATH)
-
-
-class _LineMap:
-    """1-based line numbers of keys in a composed YAML document, by path of keys."""
-
-    def __init__(self, root: yaml.Node | None) -> None:
-        self.root = root
-
-    def _walk(self, path: tuple[Any, ...]) -> tuple[int | None, yaml.Node | None]:
-        node = self.root
-        line = (node.start_mark.line + 1) if node is not None else None
-        for part in path:
-            if isinstance(node, yaml.MappingNode):
-                for k, v in node.value:
-                    if str(k.value) == str(part):
-                        line, node = k.start_mark.line + 1, v
-                        break
-                else:
-                    return line, None
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-                node = node.value[part]
-                line = node.start_mark.line + 1
-            else:
-                return line, None
-        return line, node
-
-    def key(self, path: tuple[Any, ...]) -> int | str:
-        line, _ = self._walk(path)
-        return line if line is not None else "?"
-
-
-def _clean(msg: str) -> str:
-    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-
-
-def _explain(e: Exception, source: str, lines: _LineMap, step: str) -> str:
-    if isinstance(e, ValidationError):
-        parts = []
-        line: int | str = lines.key(("steps", step))
-        for i, err in enumerate(e.errors()):
-            loc = tuple(x for x in err["loc"] if x != "key")
-            if i == 0 and loc:
-                line = lines.key(("steps", step, *loc))
-            field = ".".join(str(x) for x in loc)
-            parts.append(f"{'поле ' + field + ': ' if field else ''}{_clean(err['msg'])}")
-        return f"{source}, строка {line}: шаг «{step}»: " + "; ".join(parts)
-    return f"{source}, строка {lines.key(('steps', step))}: шаг «{step}»: {e}"

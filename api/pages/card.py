@@ -20,7 +20,7 @@ from api.pages.present import countdown, days_off, draft_actions, holder, offere
 from api.pages.session import PageSession
 from api.pages.web import refusal, render
 from api.queries import events
-from api.routes.registry import suggest_route
+from api.routes.routing_rules import suggest_route
 from api.schemas import WORKFLOW_ID_PATTERN
 from domain.decisions import ChecklistItem, DraftKind, IllegalGround
 from domain.marks import MARK_TITLES

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, status
-from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
 from api.auth import current_principal, require_admin
@@ -27,10 +26,6 @@ from api.schemas import (
     PersonIn,
     PersonOut,
     PersonPatch,
-    RouteSuggestion,
-    RoutingRuleIn,
-    RoutingRuleOut,
-    RoutingRulePatch,
     TopicGroupIn,
     TopicGroupOut,
     TopicGroupPatch,
@@ -43,7 +38,6 @@ from models.registry import (
     Location,
     Person,
     Role,
-    RoutingRule,
     Topic,
     TopicGroup,
 )
@@ -60,15 +54,15 @@ def _code_path(description: str, max_length: int = 40) -> Any:
     return Path(description=description, pattern=CODE_PATTERN, max_length=max_length)
 
 
-def _id_path(description: str) -> Any:
+def id_path(description: str) -> Any:
     return Path(description=description, ge=1, le=MAX_ID)
 
 
-def _limit() -> Any:
+def limit_query() -> Any:
     return Query(100, ge=1, le=1000, description="Сколько записей вернуть")
 
 
-def _offset() -> Any:
+def offset_query() -> Any:
     return Query(0, ge=0, le=10**6, description="Сколько записей пропустить")
 
 
@@ -87,20 +81,20 @@ def _by_code(session: Session, model: type[T], code: str, what: str, err: str) -
     return row
 
 
-def _body(session: Session, code: str) -> Body:
+def find_body(session: Session, code: str) -> Body:
     return _by_code(session, Body, code, "Орган", "body_not_found")
 
 
-def _routable(session: Session, code: str) -> Body:
+def routable_body(session: Session, code: str) -> Body:
     """A body a routing rule may name: not retired (a retired body's rules went to its successors)."""
-    body = _body(session, code)
+    body = find_body(session, code)
     if body.retired_at is not None:
         raise Conflict(f"Орган «{body.name}» упразднён; правопреемники: {', '.join(body.successors)}",
                        code="body_retired")
     return body
 
 
-def _topic(session: Session, code: str) -> Topic:
+def find_topic(session: Session, code: str) -> Topic:
     return _by_code(session, Topic, code, "Тема", "topic_not_found")
 
 
@@ -108,7 +102,7 @@ def _group(session: Session, code: str) -> TopicGroup:
     return _by_code(session, TopicGroup, code, "Группа тем", "topic_group_not_found")
 
 
-def _location(session: Session, code: str) -> Location:
+def find_location(session: Session, code: str) -> Location:
     return _by_code(session, Location, code, "Территория", "location_not_found")
 
 
@@ -117,7 +111,7 @@ def _unique(session: Session, model: type[SQLModel], code: str, what: str) -> No
         raise Conflict(f"{what} с кодом «{code}» уже есть", code="duplicate")
 
 
-def _changes(patch: SQLModel, nullable: Sequence[str] = ()) -> dict[str, Any]:
+def patch_values(patch: SQLModel, nullable: Sequence[str] = ()) -> dict[str, Any]:
     """The fields a PATCH sets; ``null`` only where it means "clear"."""
     values = patch.model_dump(exclude_unset=True)
     empty = [k for k, v in values.items() if v is None and k not in nullable]
@@ -126,19 +120,19 @@ def _changes(patch: SQLModel, nullable: Sequence[str] = ()) -> dict[str, Any]:
     return values
 
 
-def _save(session: Session, row: T) -> T:
+def save_row(session: Session, row: T) -> T:
     session.add(row)
     session.commit()
     session.refresh(row)
     return row
 
 
-def _out(model: type[T], row: SQLModel, **extra: Any) -> T:
+def as_out(model: type[T], row: SQLModel, **extra: Any) -> T:
     """A response built from a table row (its enums are plain strings in the database) plus codes."""
     return model.model_validate({**{k: getattr(row, k) for k in type(row).model_fields}, **extra})
 
 
-def _codes(session: Session, model: type[SQLModel]) -> dict[int, str]:
+def code_map(session: Session, model: type[SQLModel]) -> dict[int, str]:
     return {i: c for i, c in session.exec(select(model.id, model.code)).all()}  # type: ignore[attr-defined]
 
 
@@ -146,7 +140,7 @@ def _codes(session: Session, model: type[SQLModel]) -> dict[int, str]:
 
 
 def _body_out(body: Body, codes: dict[int, str]) -> BodyOut:
-    return _out(BodyOut, body, parent_code=codes.get(body.parent_id) if body.parent_id else None)
+    return as_out(BodyOut, body, parent_code=codes.get(body.parent_id) if body.parent_id else None)
 
 
 @router.get("/bodies", response_model=list[BodyOut], dependencies=READ, tags=["реестр: органы"],
@@ -154,32 +148,32 @@ def _body_out(body: Body, codes: dict[int, str]) -> BodyOut:
 def list_bodies(
     parent: str | None = Query(None, description="Только подведомственные этому органу (код)", max_length=40, pattern=CODE_PATTERN),
     active: bool | None = Query(None, description="Только действующие / только упразднённые"),
-    limit: int = _limit(),
-    offset: int = _offset(),
+    limit: int = limit_query(),
+    offset: int = offset_query(),
     session: Session = Depends(get_session),
 ) -> list[BodyOut]:
     query = select(Body).order_by(col(Body.code))
     if parent is not None:
-        query = query.where(Body.parent_id == _body(session, parent).id)
+        query = query.where(Body.parent_id == find_body(session, parent).id)
     if active is not None:
         query = query.where(Body.is_active == active)
-    codes = _codes(session, Body)
+    codes = code_map(session, Body)
     return [_body_out(b, codes) for b in session.exec(query.offset(offset).limit(limit)).all()]
 
 
 @router.get("/bodies/{code}", response_model=BodyOut, dependencies=READ, tags=["реестр: органы"],
             summary="Орган по коду", responses=error_responses(404))
 def get_body(code: str = _code_path("Код органа"), session: Session = Depends(get_session)) -> BodyOut:
-    return _body_out(_body(session, code), _codes(session, Body))
+    return _body_out(find_body(session, code), code_map(session, Body))
 
 
 @router.post("/bodies", response_model=BodyOut, status_code=status.HTTP_201_CREATED, dependencies=WRITE,
              tags=["реестр: органы"], summary="Добавить орган", responses=error_responses(403, 404, 409))
 def create_body(data: BodyIn, session: Session = Depends(get_session)) -> BodyOut:
     _unique(session, Body, data.code, "Орган")
-    parent_id = _body(session, data.parent_code).id if data.parent_code else None
-    body = _save(session, Body(**data.model_dump(exclude={"parent_code"}), parent_id=parent_id))
-    return _body_out(body, _codes(session, Body))
+    parent_id = find_body(session, data.parent_code).id if data.parent_code else None
+    body = save_row(session, Body(**data.model_dump(exclude={"parent_code"}), parent_id=parent_id))
+    return _body_out(body, code_map(session, Body))
 
 
 def _would_cycle(session: Session, body: Body, parent: Body) -> bool:
@@ -196,14 +190,14 @@ def _would_cycle(session: Session, body: Body, parent: Body) -> bool:
               summary="Изменить орган", responses=error_responses(403, 404, 409))
 def update_body(data: BodyPatch, code: str = _code_path("Код органа"),
                 session: Session = Depends(get_session)) -> BodyOut:
-    body = _body(session, code)
-    values = _changes(data, nullable=["parent_code"])
+    body = find_body(session, code)
+    values = patch_values(data, nullable=["parent_code"])
     if "parent_code" in values:
         parent_code = values.pop("parent_code")
         if parent_code is None:
             body.parent_id = None
         else:
-            parent = _body(session, parent_code)
+            parent = find_body(session, parent_code)
             if _would_cycle(session, body, parent):
                 raise Conflict(f"Орган «{parent_code}» подчинён «{code}»: получился бы замкнутый круг подчинённости",
                                code="body_cycle")
@@ -213,14 +207,14 @@ def update_body(data: BodyPatch, code: str = _code_path("Код органа"),
                        code="body_retired")
     for key, value in values.items():
         setattr(body, key, value)
-    return _body_out(_save(session, body), _codes(session, Body))
+    return _body_out(save_row(session, body), code_map(session, Body))
 
 
 # --- people -----------------------------------------------------------------------------------------
 
 
 def _person_out(person: Person, codes: dict[int, str]) -> PersonOut:
-    return _out(PersonOut, person, body_code=codes.get(person.body_id) if person.body_id else None)
+    return as_out(PersonOut, person, body_code=codes.get(person.body_id) if person.body_id else None)
 
 
 def _person(session: Session, person_id: int) -> Person:
@@ -236,54 +230,54 @@ def list_people(
     body: str | None = Query(None, description="Код органа", max_length=40, pattern=CODE_PATTERN),
     role: Role | None = Query(None, description="Роль"),
     active: bool | None = Query(None, description="Только действующие / только отключённые"),
-    limit: int = _limit(),
-    offset: int = _offset(),
+    limit: int = limit_query(),
+    offset: int = offset_query(),
     session: Session = Depends(get_session),
 ) -> list[PersonOut]:
     query = select(Person).order_by(col(Person.id))
     if body is not None:
-        query = query.where(Person.body_id == _body(session, body).id)
+        query = query.where(Person.body_id == find_body(session, body).id)
     if active is not None:
         query = query.where(Person.is_active == active)
     rows: Sequence[Person] = session.exec(query).all()
     if role is not None:  # roles is a JSON list: filtered here, the registry is small
         rows = [p for p in rows if role.value in p.roles]
-    codes = _codes(session, Body)
+    codes = code_map(session, Body)
     return [_person_out(p, codes) for p in rows[offset: offset + limit]]
 
 
 @router.get("/people/{person_id}", response_model=PersonOut, dependencies=READ, tags=["реестр: сотрудники"],
             summary="Сотрудник", responses=error_responses(404))
-def get_person(person_id: int = _id_path("Номер сотрудника"), session: Session = Depends(get_session)) -> PersonOut:
-    return _person_out(_person(session, person_id), _codes(session, Body))
+def get_person(person_id: int = id_path("Номер сотрудника"), session: Session = Depends(get_session)) -> PersonOut:
+    return _person_out(_person(session, person_id), code_map(session, Body))
 
 
 @router.post("/people", response_model=PersonOut, status_code=status.HTTP_201_CREATED, dependencies=WRITE,
              tags=["реестр: сотрудники"], summary="Добавить сотрудника (токен выдаёт `otklik user add`)",
              responses=error_responses(403, 404))
 def create_person(data: PersonIn, session: Session = Depends(get_session)) -> PersonOut:
-    body_id = _body(session, data.body_code).id if data.body_code else None
+    body_id = find_body(session, data.body_code).id if data.body_code else None
     person = Person(**data.model_dump(exclude={"roles", "body_code"}),
                     roles=sorted({r.value for r in data.roles}), body_id=body_id)
-    return _person_out(_save(session, person), _codes(session, Body))
+    return _person_out(save_row(session, person), code_map(session, Body))
 
 
 @router.patch("/people/{person_id}", response_model=PersonOut, dependencies=WRITE, tags=["реестр: сотрудники"],
               summary="Изменить сотрудника", responses=error_responses(403, 404))
-def update_person(data: PersonPatch, person_id: int = _id_path("Номер сотрудника"),
+def update_person(data: PersonPatch, person_id: int = id_path("Номер сотрудника"),
                   session: Session = Depends(get_session)) -> PersonOut:
     person = _person(session, person_id)
-    values = _changes(data, nullable=["body_code"])
+    values = patch_values(data, nullable=["body_code"])
     if "body_code" in values:
         code = values.pop("body_code")
-        person.body_id = _body(session, code).id if code else None
+        person.body_id = find_body(session, code).id if code else None
     if "roles" in values:
         person.roles = sorted({Role(r).value for r in values.pop("roles")})
     for key, value in values.items():
         setattr(person, key, value)
     if {"executor", "responsible"} & set(person.roles) and person.body_id is None:
         raise Unprocessable("Для ролей executor и responsible нужен орган (body_code)", code="validation_error")
-    return _person_out(_save(session, person), _codes(session, Body))
+    return _person_out(save_row(session, person), code_map(session, Body))
 
 
 # --- topic groups and topics ----------------------------------------------------------------------
@@ -291,7 +285,7 @@ def update_person(data: PersonPatch, person_id: int = _id_path("Номер со�
 
 @router.get("/topic-groups", response_model=list[TopicGroupOut], dependencies=READ, tags=["реестр: темы"],
             summary="Группы тем")
-def list_topic_groups(limit: int = _limit(), offset: int = _offset(),
+def list_topic_groups(limit: int = limit_query(), offset: int = offset_query(),
                       session: Session = Depends(get_session)) -> Sequence[TopicGroup]:
     return session.exec(select(TopicGroup).order_by(col(TopicGroup.code)).offset(offset).limit(limit)).all()
 
@@ -307,7 +301,7 @@ def get_topic_group(code: str = _code_path("Код группы тем"), sessio
              responses=error_responses(403, 409))
 def create_topic_group(data: TopicGroupIn, session: Session = Depends(get_session)) -> TopicGroup:
     _unique(session, TopicGroup, data.code, "Группа тем")
-    return _save(session, TopicGroup(**data.model_dump()))
+    return save_row(session, TopicGroup(**data.model_dump()))
 
 
 @router.patch("/topic-groups/{code}", response_model=TopicGroupOut, dependencies=WRITE, tags=["реестр: темы"],
@@ -315,34 +309,34 @@ def create_topic_group(data: TopicGroupIn, session: Session = Depends(get_sessio
 def update_topic_group(data: TopicGroupPatch, code: str = _code_path("Код группы тем"),
                        session: Session = Depends(get_session)) -> TopicGroup:
     group = _group(session, code)
-    for key, value in _changes(data).items():
+    for key, value in patch_values(data).items():
         setattr(group, key, value)
-    return _save(session, group)
+    return save_row(session, group)
 
 
 def _topic_out(topic: Topic, groups: dict[int, str]) -> TopicOut:
-    return _out(TopicOut, topic, group_code=groups[topic.group_id])
+    return as_out(TopicOut, topic, group_code=groups[topic.group_id])
 
 
 @router.get("/topics", response_model=list[TopicOut], dependencies=READ, tags=["реестр: темы"],
             summary="Темы сообщений")
 def list_topics(
     group: str | None = Query(None, description="Код группы тем", max_length=40, pattern=CODE_PATTERN),
-    limit: int = _limit(),
-    offset: int = _offset(),
+    limit: int = limit_query(),
+    offset: int = offset_query(),
     session: Session = Depends(get_session),
 ) -> list[TopicOut]:
     query = select(Topic).order_by(col(Topic.code))
     if group is not None:
         query = query.where(Topic.group_id == _group(session, group).id)
-    groups = _codes(session, TopicGroup)
+    groups = code_map(session, TopicGroup)
     return [_topic_out(t, groups) for t in session.exec(query.offset(offset).limit(limit)).all()]
 
 
 @router.get("/topics/{code}", response_model=TopicOut, dependencies=READ, tags=["реестр: темы"],
             summary="Тема по коду", responses=error_responses(404))
 def get_topic(code: str = _code_path("Код темы", 60), session: Session = Depends(get_session)) -> TopicOut:
-    return _topic_out(_topic(session, code), _codes(session, TopicGroup))
+    return _topic_out(find_topic(session, code), code_map(session, TopicGroup))
 
 
 @router.post("/topics", response_model=TopicOut, status_code=status.HTTP_201_CREATED, dependencies=WRITE,
@@ -350,21 +344,21 @@ def get_topic(code: str = _code_path("Код темы", 60), session: Session = 
 def create_topic(data: TopicIn, session: Session = Depends(get_session)) -> TopicOut:
     _unique(session, Topic, data.code, "Тема")
     group = _group(session, data.group_code)
-    topic = _save(session, Topic(**data.model_dump(exclude={"group_code"}), group_id=group.id))  # type: ignore[arg-type]
-    return _topic_out(topic, _codes(session, TopicGroup))
+    topic = save_row(session, Topic(**data.model_dump(exclude={"group_code"}), group_id=group.id))  # type: ignore[arg-type]
+    return _topic_out(topic, code_map(session, TopicGroup))
 
 
 @router.patch("/topics/{code}", response_model=TopicOut, dependencies=WRITE, tags=["реестр: темы"],
               summary="Изменить тему", responses=error_responses(403, 404))
 def update_topic(data: TopicPatch, code: str = _code_path("Код темы", 60),
                  session: Session = Depends(get_session)) -> TopicOut:
-    topic = _topic(session, code)
-    values = _changes(data)
+    topic = find_topic(session, code)
+    values = patch_values(data)
     if "group_code" in values:
         topic.group_id = _group(session, values.pop("group_code")).id  # type: ignore[assignment]
     for key, value in values.items():
         setattr(topic, key, value)
-    return _topic_out(_save(session, topic), _codes(session, TopicGroup))
+    return _topic_out(save_row(session, topic), code_map(session, TopicGroup))
 
 
 # --- locations --------------------------------------------------------------------------------------
@@ -372,7 +366,7 @@ def update_topic(data: TopicPatch, code: str = _code_path("Код темы", 60)
 
 @router.get("/locations", response_model=list[LocationOut], dependencies=READ, tags=["реестр: территории"],
             summary="Территории (город, районы, республика в целом)")
-def list_locations(limit: int = _limit(), offset: int = _offset(),
+def list_locations(limit: int = limit_query(), offset: int = offset_query(),
                    session: Session = Depends(get_session)) -> Sequence[Location]:
     return session.exec(select(Location).order_by(col(Location.code)).offset(offset).limit(limit)).all()
 
@@ -380,130 +374,21 @@ def list_locations(limit: int = _limit(), offset: int = _offset(),
 @router.get("/locations/{code}", response_model=LocationOut, dependencies=READ, tags=["реестр: территории"],
             summary="Территория по коду", responses=error_responses(404))
 def get_location(code: str = _code_path("Код территории"), session: Session = Depends(get_session)) -> Location:
-    return _location(session, code)
+    return find_location(session, code)
 
 
 @router.post("/locations", response_model=LocationOut, status_code=status.HTTP_201_CREATED, dependencies=WRITE,
              tags=["реестр: территории"], summary="Добавить территорию", responses=error_responses(403, 409))
 def create_location(data: LocationIn, session: Session = Depends(get_session)) -> Location:
     _unique(session, Location, data.code, "Территория")
-    return _save(session, Location(**data.model_dump()))
+    return save_row(session, Location(**data.model_dump()))
 
 
 @router.patch("/locations/{code}", response_model=LocationOut, dependencies=WRITE, tags=["реестр: территории"],
               summary="Изменить территорию", responses=error_responses(403, 404))
 def update_location(data: LocationPatch, code: str = _code_path("Код территории"),
                     session: Session = Depends(get_session)) -> Location:
-    location = _location(session, code)
-    for key, value in _changes(data).items():
+    location = find_location(session, code)
+    for key, value in patch_values(data).items():
         setattr(location, key, value)
-    return _save(session, location)
-
-
-# --- routing rules ----------------------------------------------------------------------------------
-
-
-def _rule_out(rule: RoutingRule, topics: dict[int, str], locations: dict[int, str],
-              bodies: dict[int, str]) -> RoutingRuleOut:
-    return _out(RoutingRuleOut, rule, topic_code=topics[rule.topic_id],
-                          location_code=locations.get(rule.location_id) if rule.location_id else None,
-                          body_code=bodies[rule.body_id])
-
-
-def _rule_maps(session: Session) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
-    return _codes(session, Topic), _codes(session, Location), _codes(session, Body)
-
-
-@router.get("/routing-rules/suggest", response_model=list[RouteSuggestion], dependencies=READ,
-            tags=["реестр: маршрутизация"], summary="Компетентные органы для темы и территории",
-            description="Правила для указанной территории имеют приоритет над общими правилами темы: если "
-            "они есть, возвращаются только они. Органы упорядочены по приоритету правила (меньше — выше); "
-            "упразднённые органы не предлагаются.", responses=error_responses(404))
-def suggest_route(
-    topic: str = Query(description="Код темы", pattern=CODE_PATTERN, max_length=60),
-    location: str | None = Query(None, description="Код территории", pattern=CODE_PATTERN, max_length=40),
-    session: Session = Depends(get_session),
-) -> list[RouteSuggestion]:
-    topic_row = _topic(session, topic)
-    location_row = _location(session, location) if location else None
-    query = (select(RoutingRule, Body).join(Body, Body.id == RoutingRule.body_id)  # type: ignore[arg-type]
-             .where(RoutingRule.topic_id == topic_row.id, Body.is_active == True)  # noqa: E712
-             .order_by(col(RoutingRule.priority), col(Body.code)))
-    rows: Sequence[tuple[RoutingRule, Body]] = []
-    if location_row is not None:
-        rows = session.exec(query.where(RoutingRule.location_id == location_row.id)).all()
-    if not rows:
-        rows = session.exec(query.where(RoutingRule.location_id.is_(None))).all()  # type: ignore[union-attr]
-    return [RouteSuggestion(body_code=b.code, body_name=b.name, priority=r.priority, rule_id=r.id,  # type: ignore[arg-type]
-                            by_location=r.location_id is not None) for r, b in rows]
-
-
-@router.get("/routing-rules", response_model=list[RoutingRuleOut], dependencies=READ,
-            tags=["реестр: маршрутизация"], summary="Правила маршрутизации: тема [+ территория] → орган")
-def list_routing_rules(
-    topic: str | None = Query(None, description="Код темы", max_length=60, pattern=CODE_PATTERN),
-    body: str | None = Query(None, description="Код органа", max_length=40, pattern=CODE_PATTERN),
-    limit: int = _limit(),
-    offset: int = _offset(),
-    session: Session = Depends(get_session),
-) -> list[RoutingRuleOut]:
-    query = select(RoutingRule).order_by(col(RoutingRule.id))
-    if topic is not None:
-        query = query.where(RoutingRule.topic_id == _topic(session, topic).id)
-    if body is not None:
-        query = query.where(RoutingRule.body_id == _body(session, body).id)
-    maps = _rule_maps(session)
-    return [_rule_out(r, *maps) for r in session.exec(query.offset(offset).limit(limit)).all()]
-
-
-def _rule(session: Session, rule_id: int) -> RoutingRule:
-    rule = session.get(RoutingRule, rule_id)
-    if rule is None:
-        raise NotFound(f"Правило маршрутизации №{rule_id} не найдено", code="routing_rule_not_found")
-    return rule
-
-
-@router.get("/routing-rules/{rule_id}", response_model=RoutingRuleOut, dependencies=READ,
-            tags=["реестр: маршрутизация"], summary="Правило маршрутизации", responses=error_responses(404))
-def get_routing_rule(rule_id: int = _id_path("Номер правила"),
-                     session: Session = Depends(get_session)) -> RoutingRuleOut:
-    return _rule_out(_rule(session, rule_id), *_rule_maps(session))
-
-
-@router.post("/routing-rules", response_model=RoutingRuleOut, status_code=status.HTTP_201_CREATED,
-             dependencies=WRITE, tags=["реестр: маршрутизация"], summary="Добавить правило маршрутизации",
-             responses=error_responses(403, 404, 409))
-def create_routing_rule(data: RoutingRuleIn, session: Session = Depends(get_session)) -> RoutingRuleOut:
-    topic = _topic(session, data.topic_code)
-    location = _location(session, data.location_code) if data.location_code else None
-    body = _routable(session, data.body_code)
-    location_id = location.id if location else None
-    same = select(func.count()).select_from(RoutingRule).where(
-        RoutingRule.topic_id == topic.id, RoutingRule.body_id == body.id,
-        RoutingRule.location_id == location_id if location_id else RoutingRule.location_id.is_(None))  # type: ignore[union-attr]
-    if session.exec(same).one():
-        raise Conflict("Такое правило уже есть (тема, территория и орган совпадают)", code="duplicate")
-    rule = RoutingRule(topic_id=topic.id, location_id=location_id, body_id=body.id,  # type: ignore[arg-type]
-                       priority=data.priority)
-    return _rule_out(_save(session, rule), *_rule_maps(session))
-
-
-@router.patch("/routing-rules/{rule_id}", response_model=RoutingRuleOut, dependencies=WRITE,
-              tags=["реестр: маршрутизация"], summary="Изменить правило маршрутизации",
-              responses=error_responses(403, 404, 409))
-def update_routing_rule(data: RoutingRulePatch, rule_id: int = _id_path("Номер правила"),
-                        session: Session = Depends(get_session)) -> RoutingRuleOut:
-    rule = _rule(session, rule_id)
-    values = _changes(data)
-    if "body_code" in values:
-        body = _routable(session, values.pop("body_code"))
-        clash = session.exec(select(RoutingRule).where(
-            RoutingRule.topic_id == rule.topic_id, RoutingRule.body_id == body.id, RoutingRule.id != rule.id,
-            RoutingRule.location_id == rule.location_id if rule.location_id
-            else RoutingRule.location_id.is_(None))).first()  # type: ignore[union-attr]
-        if clash is not None:
-            raise Conflict("Такое правило уже есть (тема, территория и орган совпадают)", code="duplicate")
-        rule.body_id = body.id  # type: ignore[assignment]
-    for key, value in values.items():
-        setattr(rule, key, value)
-    return _rule_out(_save(session, rule), *_rule_maps(session))
+    return save_row(session, location)
