@@ -104,6 +104,11 @@ class Strict:
     def _no_nul(cls, data: Any) -> Any:
         if _has_nul(data):
             raise ValueError("строка содержит недопустимый символ NUL (\\u0000)")
+        if isinstance(data, dict):  # JSON booleans only: "false" or 0 is not a yes/no answer
+            for name, f in cls.model_fields.items():  # type: ignore[attr-defined]
+                if f.annotation in (bool, bool | None) and name in data and data[name] is not None \
+                        and not isinstance(data[name], bool):
+                    raise ValueError(f"{name}: ожидается true или false")
         return data
 
 
