@@ -51,7 +51,6 @@ from models.registry import (
     LocationCreate,
     LocationPublic,
     LocationUpdate,
-    Network,
     PersonCreate,
     PersonPublic,
     PersonUpdate,
@@ -59,9 +58,6 @@ from models.registry import (
     RoutingRuleCreate,
     RoutingRulePublic,
     RoutingRuleUpdate,
-    SocialAccountCreate,
-    SocialAccountPublic,
-    SocialAccountUpdate,
     TopicCreate,
     TopicGroupBase,
     TopicGroupPublic,
@@ -250,32 +246,6 @@ class RouteSuggestion(SQLModel):
     priority: int
     rule_id: int
     by_location: bool = Field(description="Правило для этой территории (а не общее для темы)")
-
-
-# --- social accounts --------------------------------------------------------------------------------
-
-
-class AccountIn(Strict, SocialAccountCreate):
-    network: Network
-    url: Annotated[str, StringConstraints(min_length=8, max_length=300, pattern=r"^https?://\S+$")]
-    name: text(300) = ""  # type: ignore[valid-type]
-    description: text(2000) = ""  # type: ignore[valid-type]
-    body_code: Code40  # type: ignore[valid-type]
-
-
-class AccountPatch(Strict, SocialAccountUpdate):
-    name: text(300) | None = None  # type: ignore[valid-type]
-    description: text(2000) | None = None  # type: ignore[valid-type]
-
-
-class AccountOut(SocialAccountPublic):
-    body_code: str
-
-
-class AccountTokenIn(Strict, BaseModel):
-    """Ключ доступа сообщества (ВКонтакте: Управление → Работа с API; Одноклассники: ключ группы)."""
-
-    token: text(400, 10)  # type: ignore[valid-type]
 
 
 # --- messages ---------------------------------------------------------------------------------------

@@ -91,6 +91,6 @@ def publishing_account(session: Session, body_code: str, network: str) -> Social
                         .where(Body.code == body_code, SocialAccount.network == network,
                                SocialAccount.auto_publish == True)  # noqa: E712
                         .order_by(col(SocialAccount.id))).all()
-    connected = [a for a in rows if a.token_cipher]
+    connected = [a for a in rows if a.token_cipher or a.admin_token_cipher]
     found = connected or list(rows)
     return found[0] if found else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Natural keys: lowercase ASCII codes (sqlmodel's `regex=` is ignored under pydantic 2; `pattern` works).
@@ -271,6 +271,12 @@ class SocialAccount(SocialAccountBase, table=True):
     token_cipher: str | None = Field(default=None, sa_type=Text)
     token_scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     token_checked_at: datetime | None = None
+    # VK boards answer only a user token: one of the community's editors' or administrators' (encrypted too).
+    admin_token_cipher: str | None = Field(default=None, sa_type=Text)
+    admin_user_id: int | None = Field(default=None, sa_type=BigInteger)  # type: ignore[call-overload]
+    admin_token_scopes: list[str] = Field(default_factory=list,
+                                          sa_column=Column(JSON, nullable=False, default=list))
+    admin_token_checked_at: datetime | None = None
 
 
 class SocialAccountCreate(SocialAccountBase):
@@ -292,3 +298,7 @@ class SocialAccountPublic(SocialAccountBase):
     connected: bool = False
     token_scopes: list[str] = Field(default_factory=list)
     token_checked_at: datetime | None = None
+    board_connected: bool = Field(default=False, description="Есть ключ администратора: ответы в обсуждениях ВКонтакте")
+    admin_user_id: int | None = None
+    admin_token_scopes: list[str] = Field(default_factory=list)
+    admin_token_checked_at: datetime | None = None

@@ -1,7 +1,8 @@
 """Network tokens at rest: AES-256-GCM with a key derived from ``OTKLIK_SECRET_KEY``.
 
 A stored value is ``v1.<base64url(nonce ‖ ciphertext+tag)>``; the account's id is bound as associated
-data, so a ciphertext copied onto another account does not decrypt. The plain token exists only in the
+data with its purpose (the community token, or an administrator's user token for VK boards), so a
+ciphertext copied onto another account or field does not decrypt. The plain token exists only in the
 activity (or route) that uses it — never in a log line, a workflow payload or an API response.
 """
 
@@ -35,17 +36,22 @@ def _aead(secret_key: str) -> AESGCM:
     return AESGCM(key)
 
 
-def encrypt_token(token: str, secret_key: str, account_id: int) -> str:
+def _bound_to(account_id: int, purpose: str) -> bytes:
+    """The associated data: a ciphertext opens only for its account and purpose (community/admin token)."""
+    return (f"account:{account_id}" if purpose == "community" else f"account:{account_id}:{purpose}").encode()
+
+
+def encrypt_token(token: str, secret_key: str, account_id: int, purpose: str = "community") -> str:
     nonce = os.urandom(12)
-    sealed = _aead(secret_key).encrypt(nonce, token.encode(), f"account:{account_id}".encode())
+    sealed = _aead(secret_key).encrypt(nonce, token.encode(), _bound_to(account_id, purpose))
     return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
-def decrypt_token(stored: str, secret_key: str, account_id: int) -> str:
+def decrypt_token(stored: str, secret_key: str, account_id: int, purpose: str = "community") -> str:
     if not stored.startswith(PREFIX):
         raise TokenUnreadable("unknown token format")
     raw = base64.urlsafe_b64decode(stored[len(PREFIX):].encode())
     try:
-        return _aead(secret_key).decrypt(raw[:12], raw[12:], f"account:{account_id}".encode()).decode()
+        return _aead(secret_key).decrypt(raw[:12], raw[12:], _bound_to(account_id, purpose)).decode()
     except InvalidTag:
         raise TokenUnreadable("token does not decrypt with OTKLIK_SECRET_KEY") from None

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     ok_api_url: str = "https://api.ok.ru/"
     ok_application_key: str = ""
     ok_application_secret_key: SecretStr = SecretStr("")
+    ok_reply_method: str = Field(default="discussions.comment", pattern=r"^[a-zA-Z]+\.[a-zA-Z]+$",
+                                 description="OK's method that writes a comment (unconfirmed: activities.networks.ok)")
     monitor_interval_minutes: int = Field(default=5, ge=1, le=1440)
     monitor_recent_posts: int = Field(default=20, ge=1, le=100)
     # Temporal client over TLS (mutual TLS with a client certificate) and an optional API key / JWT

@@ -5,6 +5,9 @@ Used by the ``/accounts`` routes (and by monitoring for accounts whose id is not
 ``utils.resolveScreenName`` (OTKLIK_VK_SERVICE_TOKEN, or the account's own token) and confirmed with
 ``groups.getById``. A community token is checked with ``groups.getById`` without an id (it answers the
 token's own community, which must be this account's) and ``groups.getTokenPermissions`` (its scopes).
+An administrator's user token (VK boards answer only user tokens) is checked with ``users.get`` (whose it
+is), ``groups.getById`` with ``is_admin,admin_level`` (an editor or an administrator of this community:
+only they write on its behalf) and ``account.getAppPermissions``.
 OK: ``/group/{gid}`` carries the id; other addresses go through ``url.getInfo``.
 """
 
@@ -35,6 +38,7 @@ class Resolved:
 class TokenCheck:
     scopes: list[str]
     name: str
+    user_id: int | None = None
 
 
 def _vk(settings: Settings, token: str, kind: str = "community") -> VkClient:
@@ -88,6 +92,24 @@ async def check_vk_token(settings: Settings, token: str, group_id: str) -> Token
         raise AccountProblem("У ключа сообщества нет прав: " + ", ".join(missing) +
                              " (нужен доступ к стене, чтобы публиковать ответы)")
     return TokenCheck(scopes=scopes, name=str(own[0].get("name") or ""))
+
+
+async def check_vk_admin_token(settings: Settings, token: str, group_id: str) -> TokenCheck:
+    async with _vk(settings, token, "user") as vk:
+        try:
+            user = await vk.users_get()
+        except VkApiError as exc:
+            if exc.code == 27:
+                raise AccountProblem("Это ключ сообщества, а нужен ключ пользователя — редактора или администратора "
+                                     "сообщества (ответы в обсуждениях ВКонтакте публикуются только им)") from None
+            raise
+        level = await vk.groups_admin_level(int(group_id))
+        scopes = await vk.account_get_app_permissions()
+    who = f"{user.get('first_name', '')} {user.get('last_name', '')}".strip() or f"id{user.get('id')}"
+    if level < 2:
+        raise AccountProblem(f"Пользователь {who} не редактор и не администратор сообщества {group_id}: от имени "
+                             "сообщества в обсуждениях пишут только они")
+    return TokenCheck(scopes=scopes, name=who, user_id=int(user["id"]))
 
 
 async def resolve_ok(settings: Settings, typed: str, token: str | None = None) -> Resolved:

@@ -23,8 +23,12 @@ Methods used (names as OK lists them; apiok.ru/dev/methods/rest/<group>/<name>):
   ``as_admin``, ``reply_to_comment_id``, ``uuid``) → ``{"comment_id"}``. The stored OK documentation
   available while writing this lists the read methods above but not a comment-writing page: the name
   and parameters of this one call must be confirmed against apiok.ru before the first production use.
+  Until then it is a setting (``OTKLIK_OK_REPLY_METHOD``), and nothing is lost when it is wrong: OK answers
+  3 METHOD (or 100 PARAM), which is not retried — the executor publishes and confirms with a link — and a
+  retried attempt looks for the group's comment with the same text before writing, so a ``uuid`` OK
+  might ignore cannot make a second answer.
 
-Error classes: 1 UNKNOWN, 2 SERVICE, 8 FLOOD_BLOCKED, 11 LIMIT_REACHED — retryable; 10 PERMISSION_DENIED,
+Error classes: 1 UNKNOWN, 2 SERVICE, 8 FLOOD_BLOCKED, 11 LIMIT_REACHED — retryable; 3 METHOD, 10 PERMISSION_DENIED,
 100 PARAM, 102 PARAM_SESSION_EXPIRED, 103 PARAM_SESSION_KEY, 104 PARAM_SIGNATURE, 300 NOT_FOUND and the
 rest — not retryable, each with a Russian reason.
 """
@@ -50,6 +54,7 @@ RETRYABLE_CODES = frozenset({1, 2, 8, 11})
 OK_ERROR_REASONS: dict[int, str] = {
     1: "Одноклассники: неизвестная ошибка, запрос будет повторён",
     2: "Одноклассники: сервис временно недоступен, запрос будет повторён",
+    3: "Одноклассники: такого метода нет — проверьте название метода ответа (OTKLIK_OK_REPLY_METHOD)",
     8: "Одноклассники: слишком частые запросы, запрос будет повторён",
     10: "Одноклассники: нет прав на это действие — проверьте права приложения и ключа группы",
     11: "Одноклассники: исчерпан лимит запросов, запрос будет повторён",
@@ -95,8 +100,10 @@ def ok_time(value: str) -> datetime:
 
 class OkClient:
     def __init__(self, access_token: str, *, application_key: str, application_secret_key: str,
-                 base_url: str = DEFAULT_BASE_URL, timeout: float = 15.0, http: httpx.AsyncClient | None = None) -> None:
+                 base_url: str = DEFAULT_BASE_URL, timeout: float = 15.0, http: httpx.AsyncClient | None = None,
+                 reply_method: str = REPLY_METHOD) -> None:
         self._token = access_token
+        self._reply_method = reply_method
         self._app_key = application_key
         self._app_secret = application_secret_key
         self._base = base_url if base_url.endswith("/") else base_url + "/"
@@ -168,7 +175,7 @@ class OkClient:
     async def reply(self, topic_id: str, text: str, *, reply_to_comment_id: str | None = None,
                     uuid: str | None = None) -> str:
         """Reply in the topic's discussion on behalf of the group (``as_admin``); the new comment's id."""
-        r = await self.call(REPLY_METHOD, discussionId=topic_id, discussionType=GROUP_TOPIC, text=text,
+        r = await self.call(self._reply_method, discussionId=topic_id, discussionType=GROUP_TOPIC, text=text,
                             as_admin=True, reply_to_comment_id=reply_to_comment_id, uuid=uuid)
         return str(r["comment_id"])
 

@@ -25,6 +25,16 @@ vk-io, negezor.github.io/vk-io/references/vk-io/interfaces/Params.WallCreateComm
 "profiles": [...]}``), ``groups.getTokenPermissions``, ``utils.resolveScreenName`` and the photo upload
 for comments: ``photos.getWallUploadServer`` → multipart POST of ``photo`` to ``upload_url`` →
 ``photos.saveWallPhoto`` → attachment ``photo{owner_id}_{id}``. Error codes: dev.vk.com/ru/reference/errors.
+
+Discussion boards (VKCOM/vk-api-schema ``board/methods.json``): ``board.createComment`` (``group_id``,
+``topic_id``, ``message``, ``attachments``, ``from_group`` 1/0, ``guid``; answers the new comment's id) is
+open to **user** tokens only — a community token gets error 27 — so a body's board answers go out with the
+token of one of the community's administrators or editors, ``from_group=1``; ``board.getComments``
+(``group_id``, ``topic_id``, ``start_comment_id``, ``offset``, ``count`` ≤ 100, ``extended``, ``sort``) reads
+with a user or a service token; ``board.deleteComment`` (user or community token). Checking an
+administrator's token: ``users.get`` (no ids: the token's own user), ``groups.getById`` with
+``fields=is_admin,admin_level`` (2 editor, 3 administrator may write on behalf of the community) and
+``account.getAppPermissions`` (the token's rights as a bit mask).
 """
 
 from __future__ import annotations
@@ -50,7 +60,8 @@ VK_ERROR_REASONS: dict[int, str] = {
     10: "ВКонтакте: внутренняя ошибка сервера, запрос будет повторён",
     15: "ВКонтакте: доступ запрещён — у ключа нет нужных прав или сообщество закрыто",
     18: "ВКонтакте: страница удалена или заблокирована",
-    27: "ВКонтакте: метод недоступен с ключом сообщества — нужен сервисный ключ приложения (OTKLIK_VK_SERVICE_TOKEN)",
+    27: "ВКонтакте: метод недоступен с ключом сообщества — нужен сервисный ключ приложения (OTKLIK_VK_SERVICE_TOKEN) "
+        "или, для обсуждений, ключ администратора сообщества",
     100: "ВКонтакте: неверный параметр запроса",
     212: "ВКонтакте: доступ к комментариям записи запрещён",
     213: "ВКонтакте: комментарии к записи закрыты — ответ нужно опубликовать иначе",
@@ -80,6 +91,15 @@ class VkUnavailable(ApplicationError):
 class Page:
     count: int
     items: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class BoardPage(Page):
+    profiles: list[dict[str, Any]]
+
+
+# dev.vk.com/ru/reference/access-rights: the user token's rights in ``account.getAppPermissions``' mask.
+USER_SCOPE_BITS = {"photos": 4, "wall": 8192, "offline": 65536, "groups": 262144}
 
 
 class VkClient:
@@ -168,6 +188,61 @@ class VkClient:
 
     async def wall_delete_comment(self, owner_id: int, comment_id: int) -> bool:
         return bool(await self.call("wall.deleteComment", owner_id=owner_id, comment_id=comment_id))
+
+    # ------------------------------------------------------------------ discussion boards
+
+    async def board_get_comments(self, group_id: int, topic_id: int, *, count: int = 100, offset: int = 0,
+                                 start_comment_id: int | None = None, sort: str = "asc",
+                                 extended: bool = False) -> BoardPage:
+        r = await self.call("board.getComments", group_id=group_id, topic_id=topic_id, count=count, offset=offset,
+                            start_comment_id=start_comment_id, sort=sort, extended=extended or None)
+        return BoardPage(count=int(r.get("count", 0)), items=list(r.get("items") or []),
+                         profiles=list(r.get("profiles") or []))
+
+    async def board_get_comment(self, group_id: int, topic_id: int, comment_id: int, *,
+                                extended: bool = False) -> tuple[dict[str, Any] | None, BoardPage | None]:
+        """One comment of a topic (``start_comment_id``, ``count=1``), or ``None`` when the topic has no such."""
+        try:
+            page = await self.board_get_comments(group_id, topic_id, count=1, start_comment_id=comment_id,
+                                                 extended=extended)
+        except VkApiError as exc:
+            if exc.code == 100:  # no such topic
+                return None, None
+            raise
+        found = next((dict(c) for c in page.items if int(c.get("id") or 0) == comment_id), None)
+        return found, page
+
+    async def board_create_comment(self, group_id: int, topic_id: int, message: str, *, from_group: bool = True,
+                                   attachments: list[str] | None = None, guid: str | None = None) -> int:
+        r = await self.call("board.createComment", group_id=group_id, topic_id=topic_id, message=message,
+                            from_group=from_group, attachments=",".join(attachments) if attachments else None,
+                            guid=guid)
+        return int(r)
+
+    async def board_delete_comment(self, group_id: int, topic_id: int, comment_id: int) -> bool:
+        return bool(await self.call("board.deleteComment", group_id=group_id, topic_id=topic_id,
+                                    comment_id=comment_id))
+
+    # ------------------------------------------------------------------ users (an administrator's token)
+
+    async def users_get(self) -> dict[str, Any]:
+        """The token's own user (``users.get`` without ids)."""
+        r = await self.call("users.get")
+        if not isinstance(r, list) or not r:
+            raise VkApiError(5, "users.get", "no user for this token")
+        return dict(r[0])
+
+    async def account_get_app_permissions(self) -> list[str]:
+        """The user token's rights by name (``account.getAppPermissions``: a bit mask)."""
+        mask = int(await self.call("account.getAppPermissions"))
+        return sorted(name for name, bit in USER_SCOPE_BITS.items() if mask & bit)
+
+    async def groups_admin_level(self, group_id: int) -> int:
+        """0 — not a manager; 1 moderator, 2 editor, 3 administrator (``groups.getById`` with a user token)."""
+        r = await self.call("groups.getById", group_id=group_id, fields="is_admin,admin_level")
+        groups = r.get("groups") if isinstance(r, dict) else r
+        g = (groups or [{}])[0]
+        return int(g.get("admin_level") or 0) if g.get("is_admin") else 0
 
     # ------------------------------------------------------------------ groups, utils
 

@@ -5,7 +5,9 @@
 the VK callback and monitoring match communities by it. ``PUT /accounts/{id}/token`` connects the
 community: the token is checked against the network (it must belong to this community and carry the
 wall scope), stored encrypted (``models.secrets``) and never shown again; the account then reads
-``connected: true`` with its scopes and when the token was last checked.
+``connected: true`` with its scopes and when the token was last checked. VK discussion boards answer
+only user tokens: ``PUT /accounts/{id}/admin-token`` stores the token of one of the community's editors or
+administrators (checked the same way: whose it is, that they manage this community) — ``board_connected``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 from activities.networks.accounts import (
     AccountProblem,
     check_ok_token,
+    check_vk_admin_token,
     check_vk_token,
     resolve_ok,
     resolve_vk,
@@ -24,7 +27,7 @@ from activities.networks.accounts import (
 from api.auth import current_principal, require_admin
 from api.deps import get_session, get_settings
 from api.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable, error_responses
-from api.schemas import AccountIn, AccountOut, AccountPatch, AccountTokenIn
+from api.schemas_accounts import AccountIn, AccountOut, AccountPatch, AccountTokenIn, AdminTokenIn
 from models.registry import CODE_PATTERN, Body, Network, SocialAccount, utcnow
 from models.secrets import SecretKeyMissing, decrypt_token, encrypt_token
 from models.settings import Settings
@@ -47,7 +50,9 @@ def account_out(account: SocialAccount, bodies: dict[int, str]) -> AccountOut:
     """The public view: never the token, only whether there is one."""
     fields = {k: getattr(account, k) for k in AccountOut.model_fields if hasattr(account, k)}
     fields.update(body_code=bodies[account.body_id], connected=account.token_cipher is not None,
-                  token_scopes=list(account.token_scopes or []))
+                  token_scopes=list(account.token_scopes or []),
+                  board_connected=account.admin_token_cipher is not None,
+                  admin_token_scopes=list(account.admin_token_scopes or []))
     return AccountOut.model_validate(fields)
 
 
@@ -167,17 +172,10 @@ async def connect_account(data: AccountTokenIn, account_id: int = _id_path(), se
     account = _account(session, account_id)
     token = data.token.strip()
     scopes = await _check(settings, account, token)
-    try:
-        account.token_cipher = encrypt_token(token, settings.secret_key.get_secret_value(), account.id or 0)
-    except SecretKeyMissing:
-        raise Conflict("Не задан ключ шифрования OTKLIK_SECRET_KEY (не короче 16 символов): ключ доступа "
-                       "сообщества негде хранить безопасно", code="secret_key_missing") from None
+    account.token_cipher = _seal(settings, account, token, "community")
     account.token_scopes = scopes
     account.token_checked_at = utcnow()
-    session.add(account)
-    session.commit()
-    session.refresh(account)
-    return account_out(account, _codes(session))
+    return _saved(session, account)
 
 
 @router.post("/accounts/{account_id}/token/check", response_model=AccountOut, dependencies=WRITE,
@@ -185,19 +183,11 @@ async def connect_account(data: AccountTokenIn, account_id: int = _id_path(), se
 async def check_account(account_id: int = _id_path(), session: Session = Depends(get_session),
                         settings: Settings = Depends(get_settings)) -> AccountOut:
     account = _account(session, account_id)
-    if account.token_cipher is None:
-        raise Conflict("Сообщество не подключено: ключа доступа нет", code="not_connected")
-    try:
-        token = decrypt_token(account.token_cipher, settings.secret_key.get_secret_value(), account.id or 0)
-    except Exception:
-        raise Conflict("Сохранённый ключ не расшифровывается текущим OTKLIK_SECRET_KEY: подключите сообщество заново",
-                       code="token_unreadable") from None
+    token = _unseal(settings, account, account.token_cipher, "community",
+                    "Сообщество не подключено: ключа доступа нет")
     account.token_scopes = await _check(settings, account, token)
     account.token_checked_at = utcnow()
-    session.add(account)
-    session.commit()
-    session.refresh(account)
-    return account_out(account, _codes(session))
+    return _saved(session, account)
 
 
 @router.delete("/accounts/{account_id}/token", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE,
@@ -205,6 +195,83 @@ async def check_account(account_id: int = _id_path(), session: Session = Depends
 def disconnect_account(account_id: int = _id_path(), session: Session = Depends(get_session)) -> Response:
     account = _account(session, account_id)
     account.token_cipher, account.token_scopes, account.token_checked_at = None, [], None
+    session.add(account)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- an administrator's user token (VK discussion boards) ------------------------------------------------
+
+
+def _seal(settings: Settings, account: SocialAccount, token: str, purpose: str) -> str:
+    try:
+        return encrypt_token(token, settings.secret_key.get_secret_value(), account.id or 0, purpose)
+    except SecretKeyMissing:
+        raise Conflict("Не задан ключ шифрования OTKLIK_SECRET_KEY (не короче 16 символов): ключ доступа "
+                       "негде хранить безопасно", code="secret_key_missing") from None
+
+
+def _unseal(settings: Settings, account: SocialAccount, cipher: str | None, purpose: str, missing: str) -> str:
+    if cipher is None:
+        raise Conflict(missing, code="not_connected")
+    try:
+        return decrypt_token(cipher, settings.secret_key.get_secret_value(), account.id or 0, purpose)
+    except Exception:
+        raise Conflict("Сохранённый ключ не расшифровывается текущим OTKLIK_SECRET_KEY: подключите его заново",
+                       code="token_unreadable") from None
+
+
+def _saved(session: Session, account: SocialAccount) -> AccountOut:
+    session.add(account)
+    session.commit()
+    session.refresh(account)
+    return account_out(account, _codes(session))
+
+
+async def _check_admin(settings: Settings, account: SocialAccount, token: str) -> tuple[list[str], int | None]:
+    if account.network != Network.vk.value:
+        raise Unprocessable("Ключ администратора нужен только для обсуждений ВКонтакте", code="network_unsupported")
+    if account.network_id is None:
+        raise Unprocessable("У аккаунта не определён числовой id сообщества: пересоздайте его", code="account_unresolved")
+    checked = await _network_call(check_vk_admin_token(settings, token, account.network_id))
+    return list(checked.scopes), checked.user_id  # type: ignore[attr-defined]
+
+
+@router.put("/accounts/{account_id}/admin-token", response_model=AccountOut, dependencies=WRITE,
+            summary="Ответы в обсуждениях ВКонтакте: ключ администратора сообщества",
+            description="ВКонтакте принимает ответы в обсуждениях (board.createComment) только с ключом пользователя. "
+            "Нужен ключ редактора или администратора этого сообщества (права groups, wall, photos, offline): он "
+            "проверяется, хранится зашифрованным и больше никогда не показывается; ответы публикуются от имени "
+            "сообщества.", responses=error_responses(403, 404, 409))
+async def connect_admin(data: AdminTokenIn, account_id: int = _id_path(), session: Session = Depends(get_session),
+                        settings: Settings = Depends(get_settings)) -> AccountOut:
+    account = _account(session, account_id)
+    token = data.token.strip()
+    scopes, user_id = await _check_admin(settings, account, token)
+    account.admin_token_cipher = _seal(settings, account, token, "admin")
+    account.admin_user_id, account.admin_token_scopes, account.admin_token_checked_at = user_id, scopes, utcnow()
+    return _saved(session, account)
+
+
+@router.post("/accounts/{account_id}/admin-token/check", response_model=AccountOut, dependencies=WRITE,
+             summary="Проверить ключ администратора ещё раз", responses=error_responses(403, 404, 409))
+async def check_admin(account_id: int = _id_path(), session: Session = Depends(get_session),
+                      settings: Settings = Depends(get_settings)) -> AccountOut:
+    account = _account(session, account_id)
+    token = _unseal(settings, account, account.admin_token_cipher, "admin",
+                    "Ключа администратора нет: ответы в обсуждениях не подключены")
+    account.admin_token_scopes, account.admin_user_id = await _check_admin(settings, account, token)
+    account.admin_token_checked_at = utcnow()
+    return _saved(session, account)
+
+
+@router.delete("/accounts/{account_id}/admin-token", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE,
+               summary="Отключить ответы в обсуждениях (ключ администратора удаляется)",
+               responses=error_responses(403, 404))
+def disconnect_admin(account_id: int = _id_path(), session: Session = Depends(get_session)) -> Response:
+    account = _account(session, account_id)
+    account.admin_token_cipher, account.admin_user_id = None, None
+    account.admin_token_scopes, account.admin_token_checked_at = [], None
     session.add(account)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

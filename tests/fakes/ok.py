@@ -66,9 +66,10 @@ class FakeOk:
                                 "discussion_summary": {"comments_count": 0}}
             return tid
 
-    def add_comment(self, topic_id: str, author: str, text: str, reply_to: str | None = None) -> str:
+    def add_comment(self, topic_id: str, author: str, text: str, reply_to: str | None = None,
+                    as_group: bool = False) -> str:
         with self.lock:
-            return self._store(topic_id, author, text, reply_to, author_type="USER")
+            return self._store(topic_id, author, text, reply_to, author_type="GROUP" if as_group else "USER")
 
     def fail_next(self, method: str, code: int) -> None:
         with self.lock:

@@ -1,11 +1,12 @@
 """A VK API stand-in on loopback: the documented request/response shapes of the methods Otklik calls, with state.
 
-State: communities (id, screen name), tokens (kind, community, scopes), walls (posts), comments with
+State: communities (id, screen name), tokens (kind, community or user, scopes), walls (posts), comments with
 threads (``reply_to_comment``, ``parents_stack``), bans, ``guid`` deduplication (a repeated
 ``wall.createComment`` with the same token, wall, post and guid returns the first comment's id), per-token
 rate limits (3/s user, 20/s community: error 6), closed comments (213), and scripted faults: ``fail_next``
 (an error code for the next call of a method) and ``stall_after_store`` (the comment is stored, then the
-answer is delayed — the "timed out after VK stored it" case).
+answer is delayed — the "timed out after VK stored it" case). Discussion boards, users and their roles:
+``tests.fakes.vk_board``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.fakes.server import LoopbackServer
+from tests.fakes.vk_board import BoardMixin, VkError
 
 ERROR_MESSAGES = {
     5: "User authorization failed: invalid access_token (4).", 6: "Too many requests per second",
@@ -39,14 +41,10 @@ class Token:
     kind: str  # community | user | service
     group_id: int | None = None
     scopes: list[str] = field(default_factory=lambda: ["manage", "photos", "wall"])
+    user_id: int = 0  # a user token's own user
 
 
-class VkError(Exception):
-    def __init__(self, code: int) -> None:
-        self.code = code
-
-
-class FakeVk:
+class FakeVk(BoardMixin):
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.groups: dict[int, dict[str, Any]] = {}
@@ -68,6 +66,7 @@ class FakeVk:
         self._stamps: dict[str, deque[float]] = defaultdict(deque)
         self.clock = lambda: int(time.time())
         self.url = ""
+        self._board_init()
 
     # ------------------------------------------------------------------ set-up (tests)
 
@@ -260,14 +259,7 @@ class FakeVk:
             raise VkError(100)
         if not p.get("message") and not p.get("attachments"):
             raise VkError(100)
-        atts = []
-        for a in filter(None, (p.get("attachments") or "").split(",")):
-            owner_s, pid_s = a.removeprefix("photo").split("_")
-            photo = self.photos.get((int(owner_s), int(pid_s)))
-            if photo is None:
-                raise VkError(100)
-            atts.append({"type": "photo", "photo": photo})
-        cid = self._store_comment(owner, post, from_id, p.get("message", ""), reply, atts)
+        cid = self._store_comment(owner, post, from_id, p.get("message", ""), reply, self.photo_attachments(p))
         if guid:
             self.guids[(raw, owner, post, guid)] = cid
         return {"comment_id": cid, "parents_stack": self.comments[(owner, cid)]["parents_stack"]}
@@ -299,7 +291,7 @@ class FakeVk:
                       or (key.isdigit() and g["id"] == int(key))), None)
             if g is None:
                 raise VkError(100)
-            found.append(dict(g))
+            found.append({**g, **(self.admin_fields(g, t) if "is_admin" in p.get("fields", "") else {})})
         return {"groups": found, "profiles": []}
 
     def m_groups_getTokenPermissions(self, p: dict[str, str], t: Token, raw: str) -> Any:

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from api.main import create_app
 from models.networks import find_account_by_network_id
 from models.registry import SocialAccount
-from models.secrets import decrypt_token
+from models.secrets import TokenUnreadable, decrypt_token
 from models.settings import Settings
 from tests.api.conftest import World, build_world
 from tests.fakes.vk import RunningFakeVk
@@ -89,3 +89,41 @@ async def test_token_is_checked_encrypted_and_never_shown(setup: tuple[httpx.Asy
     assert res.status_code == 403
     assert (await http.delete(f"{V1}/accounts/{acc['id']}/token", headers=admin)).status_code == 204
     assert (await http.get(f"{V1}/accounts/{acc['id']}", headers=admin)).json()["connected"] is False
+
+
+async def test_an_administrators_token_connects_the_boards(setup: tuple[httpx.AsyncClient, World], db: Engine,
+                                                           fake_vk: RunningFakeVk) -> None:
+    http, world = setup
+    admin = world.auth("admin")
+    acc = (await http.post(f"{V1}/accounts", headers=admin, json={
+        "network": "vk", "url": f"https://vk.com/club{GID}", "body_code": "minzdrav"})).json()
+    assert acc["board_connected"] is False
+    fake_vk.vk.add_user(801, "Залина", "Дзагоева", token="vk1.a.editor-user-token")
+    fake_vk.vk.add_user(802, "Олег", "Цаллаев", token="vk1.a.moderator-user-token")
+    fake_vk.vk.make_manager(GID, 801, level=2)
+    fake_vk.vk.make_manager(GID, 802, level=1)
+    url = f"{V1}/accounts/{acc['id']}/admin-token"
+    res = await http.put(url, headers=admin, json={"token": TOKEN})  # the community's own key: VK refuses boards to it
+    assert res.status_code == 422 and "ключ сообщества" in res.json()["detail"]
+    res = await http.put(url, headers=admin, json={"token": "vk1.a.moderator-user-token"})
+    assert res.status_code == 422 and "Олег Цаллаев" in res.json()["detail"] and "не редактор" in res.json()["detail"]
+    res = await http.put(url, headers=admin, json={"token": "vk1.a.editor-user-token"})
+    assert res.status_code == 200, res.text
+    out = res.json()
+    assert out["board_connected"] is True and out["admin_user_id"] == 801 and out["connected"] is False
+    assert set(out["admin_token_scopes"]) == {"groups", "offline", "photos", "wall"} and out["admin_token_checked_at"]
+    listed = (await http.get(f"{V1}/accounts", headers=world.auth("curator"))).text
+    assert "editor-user-token" not in listed and "admin_token_cipher" not in listed
+    with Session(db) as s:
+        row = s.exec(select(SocialAccount).where(SocialAccount.id == acc["id"])).one()
+        assert row.admin_token_cipher and decrypt_token(row.admin_token_cipher, KEY, row.id or 0, "admin") \
+            == "vk1.a.editor-user-token"
+        with pytest.raises(TokenUnreadable):  # bound to its purpose: it does not open as the community token
+            decrypt_token(row.admin_token_cipher, KEY, row.id or 0)
+    fake_vk.vk.make_manager(GID, 801, level=0)  # removed from the community's managers
+    res = await http.post(f"{url}/check", headers=admin)
+    assert res.status_code == 422 and "не редактор" in res.json()["detail"]
+    assert (await http.put(url, headers=world.auth("curator"), json={"token": "vk1.a.editor-user-token"})).status_code == 403
+    assert (await http.delete(url, headers=admin)).status_code == 204
+    assert (await http.get(f"{V1}/accounts/{acc['id']}", headers=admin)).json()["board_connected"] is False
+    assert (await http.post(f"{url}/check", headers=admin)).status_code == 409
