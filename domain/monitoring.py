@@ -22,6 +22,7 @@ class PollResult(BaseModel):
     posts: int = 0  # new candidates from posts / topics
     comments: int = 0  # new candidates from comments
     seen: int = 0  # items read
+    warning: str = ""  # Russian: a part of the community that could not be read this time (its boards)
 
 
 class MonitorPass(BaseModel):

@@ -4,7 +4,10 @@ An account flagged ``monitored`` is polled by ``NetworkMonitorWorkflow`` (Tempor
 ``OTKLIK_MONITOR_INTERVAL_MINUTES``). Per community, the ``OTKLIK_MONITOR_RECENT_POSTS`` newest posts are
 read (``wall.get`` / ``mediatopic.getTopics``) and the comments of each, threads included
 (``wall.getComments`` with ``thread_items_count``, then ``comment_id`` for longer threads /
-``discussions.getComments`` from the topic's anchor). Every citizen's item goes through
+``discussions.getComments`` from the topic's anchor); a VK community's discussion boards too — the
+recently updated topics (``board.getTopics``, ``order=1``) and their comments newest first
+(``board.getComments``, ``sort=desc``) down to the topic's cursor. A board the service key may not read
+(a closed community, boards switched off) is reported in ``PollResult.warning`` and does not fail the wall. Every citizen's item goes through
 ``models.candidates.record_candidate`` with the canonical external id (``domain.vk``, ``domain.ok``) —
 the community's own posts and answers are skipped — and only then does the cursor move
 (``models.networks``). Exactly once: a crash re-reads, an overlapping run records the same ids, and the
@@ -33,7 +36,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.networks.accounts import resolve_vk
 from activities.networks.ok import OkClient, ok_time, topic_text
-from activities.networks.vk import VkClient
+from activities.networks.vk import VkApiError, VkClient
 from domain import ok as okid
 from domain import vk as vkid
 from domain.bounds import not_in_future
@@ -146,7 +149,45 @@ class NetworkMonitor:
                          and (x := _valid(self._vk_comment, c, owner, int(p["id"]), gid))]
                 c_top = max([c_last, *(int(c["id"]) for c in comments)])
                 result.comments += await asyncio.to_thread(self._record, fresh, "vk", community, thread, last_id=c_top)
+            try:
+                await self._poll_vk_boards(vk, gid, result)
+            except VkApiError as exc:
+                if not exc.non_retryable:
+                    raise
+                result.warning = f"Обсуждения сообщества {account.url} не прочитаны: {exc.message}"
+                log.warning("monitoring: boards of %s skipped: %s", account.url, exc.message)
         return result
+
+    async def _poll_vk_boards(self, vk: VkClient, gid: int, result: PollResult) -> None:
+        owner, community = -gid, str(gid)
+        topics = await vk.board_get_topics(gid, count=self._settings.monitor_recent_posts, order=1)
+        for t in topics.items:
+            tid, thread = int(t["id"]), f"topic:{t['id']}"
+            last, _ = await asyncio.to_thread(self._cursor, "vk", community, thread)
+            newer: list[dict[str, Any]] = []
+            offset = 0
+            while True:  # newest first, down to the cursor
+                page = await vk.board_get_comments(gid, tid, count=PAGE, offset=offset, sort="desc")
+                fresh_here = [c for c in page.items if int(c["id"]) > last]
+                newer.extend(fresh_here)
+                offset += len(page.items)
+                if len(fresh_here) < len(page.items) or not page.items or offset >= page.count:
+                    break
+            result.seen += len(newer)
+            fresh = [x for c in reversed(newer) if c.get("from_id") != owner
+                     and (x := _valid(self._vk_board_comment, c, owner, tid, gid))]
+            top = max([last, *(int(c["id"]) for c in newer)])
+            result.comments += await asyncio.to_thread(self._record, fresh, "vk", community, thread, last_id=top)
+
+    @staticmethod
+    def _vk_board_comment(c: dict[str, Any], owner: int, topic: int, gid: int) -> CandidateIn:
+        cid = int(c["id"])
+        return CandidateIn(
+            network=Network.vk, external_id=vkid.board_external_id(owner, topic, cid), kind=CandidateKind.topic_comment,
+            source=CandidateSource.vk_poll, url=f"https://vk.com/topic{owner}_{topic}?post={cid}", post_id=str(topic),
+            comment_id=str(cid), community_id=str(gid), author=_vk_author(int(c["from_id"])),
+            text=str(c.get("text") or "")[:20000], attachments=vkid.attachments(list(c.get("attachments") or [])),
+            posted_at=datetime.fromtimestamp(int(c["date"]), UTC), raw_payload=json.dumps(c, ensure_ascii=False))
 
     @staticmethod
     def _vk_post(p: dict[str, Any], gid: int) -> CandidateIn:

@@ -31,7 +31,8 @@ Discussion boards (VKCOM/vk-api-schema ``board/methods.json``): ``board.createCo
 open to **user** tokens only — a community token gets error 27 — so a body's board answers go out with the
 token of one of the community's administrators or editors, ``from_group=1``; ``board.getComments``
 (``group_id``, ``topic_id``, ``start_comment_id``, ``offset``, ``count`` ≤ 100, ``extended``, ``sort``) reads
-with a user or a service token; ``board.deleteComment`` (user or community token). Checking an
+with a user or a service token, as does ``board.getTopics`` (``group_id``, ``order``, ``offset``,
+``count`` ≤ 100; monitoring); ``board.deleteComment`` (user or community token). Checking an
 administrator's token: ``users.get`` (no ids: the token's own user), ``groups.getById`` with
 ``fields=is_admin,admin_level`` (2 editor, 3 administrator may write on behalf of the community) and
 ``account.getAppPermissions`` (the token's rights as a bit mask).
@@ -198,6 +199,11 @@ class VkClient:
                             start_comment_id=start_comment_id, sort=sort, extended=extended or None)
         return BoardPage(count=int(r.get("count", 0)), items=list(r.get("items") or []),
                          profiles=list(r.get("profiles") or []))
+
+    async def board_get_topics(self, group_id: int, *, count: int = 40, offset: int = 0, order: int = 1) -> Page:
+        """The community's topics; ``order=1`` — the recently updated first (where new comments are)."""
+        r = await self.call("board.getTopics", group_id=group_id, count=count, offset=offset, order=order)
+        return Page(count=int(r.get("count", 0)), items=list(r.get("items") or []))
 
     async def board_get_comment(self, group_id: int, topic_id: int, comment_id: int, *,
                                 extended: bool = False) -> tuple[dict[str, Any] | None, BoardPage | None]:

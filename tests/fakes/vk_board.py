@@ -36,6 +36,7 @@ class BoardMixin:
         self.board_guids: dict[tuple[str, int, int, str], int] = {}
         self.profiles: dict[int, dict[str, Any]] = {}
         self.managers: dict[tuple[int, int], int] = {}  # (gid, user id) -> admin_level
+        self.boards_off: set[int] = set()  # communities whose boards the caller may not read (15)
 
     # ------------------------------------------------------------------ set-up (tests)
 
@@ -92,6 +93,26 @@ class BoardMixin:
         return out
 
     # ------------------------------------------------------------------ methods
+
+    def m_board_getTopics(self, p: dict[str, str], t: Any, raw: str) -> Any:
+        if t.kind == "community":
+            raise VkError(27)
+        gid = int(p["group_id"])
+        if gid in self.boards_off:
+            raise VkError(15)
+        mine = [(tid, topic) for (g, tid), topic in self.topics.items() if g == gid]
+
+        def updated(item: tuple[int, dict[str, Any]]) -> int:
+            live = [c for c in self.board[(gid, item[0])] if not c.get("deleted")]
+            return max([item[1]["created"], *(c["date"] for c in live)]) * 10**6 + max([0, *(c["id"] for c in live)])
+
+        if p.get("order") == "1":
+            mine.sort(key=updated, reverse=True)
+        off, cnt = int(p.get("offset", 0)), min(int(p.get("count", 40)), 100)
+        items = [{"id": tid, "title": topic["title"], "created": topic["created"], "is_closed": topic["is_closed"],
+                  "is_fixed": 0, "comments": len([c for c in self.board[(gid, tid)] if not c.get("deleted")])}
+                 for tid, topic in mine[off:off + cnt]]
+        return {"count": len(mine), "items": items}
 
     def m_board_getComments(self, p: dict[str, str], t: Any, raw: str) -> Any:
         if t.kind == "community":
