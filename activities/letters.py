@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -129,8 +129,8 @@ def letter_attachments(engine: Engine, settings: Settings, data: dict[str, Any],
                        agency: str, agency_email: str) -> tuple[PoliceNotice, list[Attachment]] | None:
     """The PDF and the evidence for an ``illegal`` event (``data["notice_id"]`` or the message's notice)."""
     with Session(engine) as session:
-        nid = data.get("notice_id")
-        notice = find_notice(session, notice_id=int(nid)) if str(nid or "").isdigit() else None
+        nid = str(data.get("notice_id") or "")
+        notice = find_notice(session, notice_id=int(nid)) if nid.isdigit() else None
         notice = notice or (find_notice(session, workflow_id=workflow_id) if workflow_id else None)
         if notice is None:
             return None
@@ -148,7 +148,8 @@ def record_letter(engine: Engine, notice: PoliceNotice, recipient: str, agency: 
         if exists is not None:
             return
         pdf = next((a.data for a in attachments if a.content_type == "application/pdf"), b"")
-        session.add(PoliceLetter(notice_id=notice.id, number=notice.number, recipient=recipient, agency=agency,
+        # The notice was read from the database, so its primary key is set.
+        session.add(PoliceLetter(notice_id=cast(int, notice.id), number=notice.number, recipient=recipient, agency=agency,
                                  email=email, message_id=message_id, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
                                  attachments=[a.filename for a in attachments]))
         try:

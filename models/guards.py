@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, delete, func, select
+from sqlalchemy import Column, Text, delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.registry import utcnow
 
@@ -39,7 +39,7 @@ class ProjectionFailure(SQLModel, table=True):
     failed_at: datetime = Field(default_factory=utcnow, index=True)
 
 
-def _insert(session_or_engine_dialect: str):  # type: ignore[no-untyped-def]
+def _insert(session_or_engine_dialect: str):
     return pg_insert if session_or_engine_dialect == "postgresql" else sqlite_insert
 
 
@@ -49,9 +49,9 @@ def remember_request(engine: Engine, workflow_id: str, update_id: str, sha256: s
         insert = _insert(engine.dialect.name)
         stmt = insert(IdempotencyRecord.__table__).values(  # type: ignore[attr-defined]
             workflow_id=workflow_id, update_id=update_id, request_sha256=sha256, created_at=utcnow())
-        session.exec(stmt.on_conflict_do_nothing(index_elements=["workflow_id", "update_id"]))  # type: ignore[call-overload]
-        first = session.exec(select(IdempotencyRecord.request_sha256).where(  # type: ignore[call-overload]
-            IdempotencyRecord.workflow_id == workflow_id, IdempotencyRecord.update_id == update_id)).scalar_one()
+        session.exec(stmt.on_conflict_do_nothing(index_elements=["workflow_id", "update_id"]))
+        first = session.exec(select(IdempotencyRecord.request_sha256).where(
+            IdempotencyRecord.workflow_id == workflow_id, IdempotencyRecord.update_id == update_id)).one()
         session.commit()
         return str(first)
 
@@ -61,7 +61,7 @@ def record_projection_failure(engine: Engine, workflow_id: str, events_count: in
         insert = _insert(engine.dialect.name)
         stmt = insert(ProjectionFailure.__table__).values(  # type: ignore[attr-defined]
             workflow_id=workflow_id, events_count=events_count, error=error[:2000], failed_at=utcnow())
-        session.exec(stmt.on_conflict_do_update(  # type: ignore[call-overload]
+        session.exec(stmt.on_conflict_do_update(
             index_elements=["workflow_id"], set_={"events_count": stmt.excluded.events_count,
                                                   "error": stmt.excluded.error, "failed_at": stmt.excluded.failed_at}))
         session.commit()
@@ -69,14 +69,14 @@ def record_projection_failure(engine: Engine, workflow_id: str, events_count: in
 
 def clear_projection_failure(engine: Engine, workflow_id: str) -> None:
     with Session(engine) as session:
-        session.exec(delete(ProjectionFailure).where(ProjectionFailure.workflow_id == workflow_id))  # type: ignore[call-overload, arg-type]
+        session.exec(delete(ProjectionFailure).where(col(ProjectionFailure.workflow_id) == workflow_id))
         session.commit()
 
 
 def projection_failures(engine: Engine) -> tuple[int, list[str]]:
     """How many messages the read model is behind on, and the first few of them."""
     with Session(engine) as session:
-        count = session.exec(select(func.count()).select_from(ProjectionFailure)).scalar_one()  # type: ignore[call-overload]
-        first = session.exec(select(ProjectionFailure.workflow_id).order_by(  # type: ignore[call-overload]
-            ProjectionFailure.failed_at).limit(5)).scalars().all()
+        count = session.exec(select(func.count()).select_from(ProjectionFailure)).one()
+        first = session.exec(select(ProjectionFailure.workflow_id).order_by(
+            col(ProjectionFailure.failed_at)).limit(5)).all()
         return int(count), [str(w) for w in first]

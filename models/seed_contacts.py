@@ -8,6 +8,7 @@ Nothing is deleted.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
@@ -65,7 +66,7 @@ def seed_contacts(engine: Engine, path: Path | None = None) -> str:
     with Session(engine) as session:
         for c in data.contacts:
             row = session.exec(select(Contact).where(Contact.code == c.code)).first()
-            fixed = {"position": c.position, "title": c.title, "body_code": c.body_code,
+            fixed: dict[str, Any] = {"position": c.position, "title": c.title, "body_code": c.body_code,
                      "portfolio_title": c.portfolio_title, "portfolio_bodies": c.portfolio_bodies,
                      "grounds": [g.value for g in c.grounds]}
             if row is None:

@@ -6,6 +6,8 @@ Values are stored unencrypted by the server: never put personal data in them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.common import SearchAttributeKey
 
 STATE = SearchAttributeKey.for_keyword("OtklikState")
@@ -17,7 +19,7 @@ NETWORK = SearchAttributeKey.for_keyword("OtklikNetwork")
 DEADLINE = SearchAttributeKey.for_datetime("OtklikDeadline")
 BREACHED = SearchAttributeKey.for_bool("OtklikBreached")
 
-ALL = [STATE, TOPIC, LOCATION, IMPORTANCE, BODY, NETWORK, DEADLINE, BREACHED]
+ALL: list[SearchAttributeKey[Any]] = [STATE, TOPIC, LOCATION, IMPORTANCE, BODY, NETWORK, DEADLINE, BREACHED]
 
 # name -> type name as the Temporal CLI spells it (`--search-attribute Name=Type`)
 CLI_TYPES: dict[str, str] = {

@@ -145,10 +145,11 @@ def environment() -> jinja2.Environment:
     env.filters.update(
         msk=msk, date=msk_date, duration=duration, body=body_name, bodies=bodies_names, holder=holder,
         topic=topic_name, location=location_name, audiences=audiences, rule=rule_title, linkify=linkify,
-        ground=lambda g: ILLEGAL_GROUND_TITLES.get(g, "противоправное содержание"),  # type: ignore[call-overload]
-        draft_kind=lambda k: DRAFT_KIND_TITLES.get(k, "проект ответа"),  # type: ignore[call-overload]
+        ground=lambda g: ILLEGAL_GROUND_TITLES.get(g, "противоправное содержание"),
+        draft_kind=lambda k: DRAFT_KIND_TITLES.get(k, "проект ответа"),
         order=lambda o: ORDER_TITLES.get(o, ""),
-        importance=lambda i: IMPORTANCE_TITLES.get(i, ""),  # type: ignore[call-overload] zone=lambda z: ZONE_TITLES.get(z, ""),
+        importance=lambda i: IMPORTANCE_TITLES.get(i, ""),
+        zone=lambda z: ZONE_TITLES.get(z, ""),
     )
     return env
 

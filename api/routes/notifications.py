@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -97,11 +97,11 @@ def _recipients_of(session: Session, person_id: int) -> list[str]:
     return [f"c{c}" for c in contacts]
 
 
-def _mine(session: Session, principal: Principal, column: str) -> object:
-    model = Delivery if column == "delivery" else InboxItem
+def _mine(session: Session, principal: Principal, column: str) -> ColumnElement[bool]:
+    model: type[Delivery] | type[InboxItem] = Delivery if column == "delivery" else InboxItem
     keys = _recipients_of(session, principal.person_id)
-    cond = model.person_id == principal.person_id  # type: ignore[attr-defined]
-    return cond | col(model.recipient).in_(keys) if keys else cond  # type: ignore[attr-defined]
+    cond = col(model.person_id) == principal.person_id
+    return cond | col(model.recipient).in_(keys) if keys else cond
 
 
 @router.get("/notifications", response_model=list[NotificationOut],
@@ -117,12 +117,12 @@ def list_notifications(
 ) -> list[NotificationOut]:
     q = select(Delivery)
     if not principal.has(*READ_ALL):
-        q = q.where(_mine(session, principal, "delivery"))  # type: ignore[arg-type]
+        q = q.where(_mine(session, principal, "delivery"))
     if message:
         q = q.where(Delivery.workflow_id == message)
     if person is not None:
         keys = _recipients_of(session, person)
-        q = q.where((Delivery.person_id == person) | col(Delivery.recipient).in_(keys or ["-"]))
+        q = q.where((col(Delivery.person_id) == person) | col(Delivery.recipient).in_(keys or ["-"]))
     if status:
         q = q.where(Delivery.status == status)
     if kind:
@@ -143,7 +143,7 @@ def inbox(
     offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
     principal: Principal = Depends(current_principal), session: Session = Depends(get_session),
 ) -> list[InboxOut]:
-    q = select(InboxItem).where(_mine(session, principal, "inbox"))  # type: ignore[arg-type]
+    q = select(InboxItem).where(_mine(session, principal, "inbox"))
     if unread:
         q = q.where(col(InboxItem.read_at).is_(None))
     rows = session.exec(q.order_by(col(InboxItem.id).desc()).offset(offset).limit(limit)).all()
@@ -155,7 +155,7 @@ def inbox(
 def unread_count(principal: Principal = Depends(current_principal),
                  session: Session = Depends(get_session)) -> UnreadOut:
     n = session.exec(select(func.count()).select_from(InboxItem).where(
-        _mine(session, principal, "inbox"), col(InboxItem.read_at).is_(None))).one()  # type: ignore[arg-type]
+        _mine(session, principal, "inbox"), col(InboxItem.read_at).is_(None))).one()
     return UnreadOut(unread=int(n))
 
 
@@ -163,7 +163,7 @@ def unread_count(principal: Principal = Depends(current_principal),
 def mark_read(item_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: Principal = Depends(current_principal),
               session: Session = Depends(get_session)) -> InboxOut:
     item = session.exec(select(InboxItem).where(InboxItem.id == item_id,
-                                                _mine(session, principal, "inbox"))).first()  # type: ignore[arg-type]
+                                                _mine(session, principal, "inbox"))).first()
     if item is None:
         raise NotFound("Уведомление не найдено среди ваших входящих", code="inbox_item_not_found")
     if item.read_at is None:
@@ -178,7 +178,7 @@ def mark_read(item_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: Prin
 @router.post("/inbox/read-all", response_model=ReadAllOut, summary="Отметить все уведомления прочитанными")
 def mark_all_read(principal: Principal = Depends(current_principal),
                   session: Session = Depends(get_session)) -> ReadAllOut:
-    items = session.exec(select(InboxItem).where(_mine(session, principal, "inbox"),  # type: ignore[arg-type]
+    items = session.exec(select(InboxItem).where(_mine(session, principal, "inbox"),
                                                  col(InboxItem.read_at).is_(None))).all()
     now = utcnow()
     for i in items:

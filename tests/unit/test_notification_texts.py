@@ -40,6 +40,13 @@ def test_breach_text_says_step_due_overrun_in_working_time_and_holder() -> None:
     assert "п. 9 Положения" in text
 
 
+def test_rating_text_names_the_zone_in_russian() -> None:
+    e = NotificationEvent(key="k", kind="rating", audience="body_responsible", body="minzdrav",
+                          data={"quarter": "IV квартал 2026", "score": 87, "zone": "yellow"},
+                          created_at=datetime(2026, 12, 2, 6, 0, tzinfo=UTC))
+    assert "Балл: 87 (жёлтая зона)" in render_event(e, NAMES).text
+
+
 def test_moscow_time_and_durations_in_russian() -> None:
     assert msk("2026-12-31T21:30:00Z") == "01.01.2027 00:30 МСК"
     assert duration(0) == "0 мин" and duration(60) == "1 ч" and duration(61) == "1 ч 1 мин"

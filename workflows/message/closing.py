@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -97,7 +99,7 @@ class ClosingHandlers(MessageCore):
         self.r.significant = True
         self.r.significance_reason = m.reason
         self._event("significant", m.actor, f"Общественно значимое сообщение: {m.reason} (п. 17)", {"reason": m.reason})
-        body = (self._active_codes() or [None])[0]
+        body = (cast("list[str | None]", self._active_codes()) or [None])[0]
         for audience in ("head", "chairman", "administration", "portfolio_deputy", "tsur_head"):
             self._notify("significant", audience, body, urgent=True, reason=m.reason, by=m.actor.name,
                          text=self._inp.text[:1000], key=f"significant:{audience}", bodies=self._active_codes(),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from temporalio import workflow
 
@@ -16,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
         Approval,
         BodyStatus,
         BodyView,
+        DeadlineView,
         DraftKind,
         DraftReturn,
         DraftStatus,
@@ -227,7 +230,8 @@ class DraftHandlers(MessageCore):
         self.r.body_names.update(c.body_names)
         moved = [d for d in self.r.drafts if any(d.id in ids for ids in self.r.publishing.values())]
         for old in list(self.r.publishing):
-            self.clocks.cancel_where(now, lambda dl, old=old: dl.step == StepKey.publication and dl.body == old)
+            self.clocks.cancel_where(now, cast("Callable[[DeadlineView], bool]",
+                                               lambda dl, old=old: dl.step == StepKey.publication and dl.body == old))
         self.r.publishing = {}
         if not any(b.code == c.body and b.status != BodyStatus.removed for b in self.r.bodies):
             self.r.bodies.append(BodyView(code=c.body, status=BodyStatus.accepted, received_at=now))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from temporalio import workflow
 
@@ -16,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
         Classification,
         ClassificationFields,
         DeadlineStatus,
+        DeadlineView,
         DraftKind,
         DraftStatus,
         MessageState,
@@ -178,7 +180,7 @@ class RoutingHandlers(MessageCore):
                          importance=c.importance.value if c else None,
                          repeat_of=self._inp.repeat_of.workflow_id if self._inp.repeat_of else None,
                          part_due=part.due.isoformat() if part else None,
-                         answer_due=(final or answer).due.isoformat() if (final or answer) else None,
+                         answer_due=cast(DeadlineView, final or answer).due.isoformat() if (final or answer) else None,
                          final_due=final.due.isoformat() if final else None,
                          accept_due=window.due.isoformat() if window else None)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -43,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
         PublicationRecord,
         RouteDecision,
     )
-    from domain.publication import VerifyRequest
+    from domain.publication import VerifyRequest, VerifyResult
     from domain.sla import StepKey
     from workflows.message import texts
     from workflows.message.closing import ClosingHandlers
@@ -194,7 +194,7 @@ class MessageWorkflow(RoutingHandlers, DraftHandlers, ClosingHandlers):
                 checked = None
                 reason = str(exc.cause or exc)
             else:
-                reason = checked.reason
+                reason = cast(VerifyResult, checked).reason
             if checked is not None and checked.verified and checked.published_at is not None:
                 self._verified(record.model_copy(update={"published_at": checked.published_at, "verified": True}))
             else:
