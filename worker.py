@@ -73,6 +73,9 @@ async def run_worker(settings: Settings) -> None:
     from workflows.retention_schedule import ensure_retention_schedule
 
     log.info("retention schedule: %s", await ensure_retention_schedule(client, settings))
+    from workflows.account_schedule import ensure_account_activity_schedule
+
+    await ensure_account_activity_schedule(client, settings)  # A8: official accounts' publications, Mondays
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

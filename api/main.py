@@ -17,12 +17,14 @@ from api.openapi_truth import install_openapi_truth
 from api.pages import install_pages
 from api.responses import MoscowJSONResponse
 from api.routes import (
+    account_activity,
     accounts,
     candidates,
     codec,
     contacts,
     health,
     messages,
+    moderation,
     notifications,
     registry,
     retire,
@@ -64,7 +66,9 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(registry.router)
     app.include_router(routing_rules.router)
     app.include_router(retire.router)
+    app.include_router(account_activity.router)  # before /accounts/{id}: «activity» is not an account number
     app.include_router(accounts.router)
+    app.include_router(moderation.router)
     app.include_router(vk.router)
     app.include_router(candidates.router)
     app.include_router(notifications.router)

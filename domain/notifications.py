@@ -76,6 +76,8 @@ class NotificationKind(StrEnum):
     publication_failed = "publication_failed"  # automatic publication did not go through: publish by hand
     weekly_note = "weekly_note"            # P16
     rating = "rating"                      # A11, A13
+    account_inactive = "account_inactive"  # A8: an official account had fewer own publications than required
+    account_activity = "account_activity"  # A8: the weekly summary of official accounts for the head of ЦУР
 
 
 NOTIFICATION_KIND_TITLES: dict[str, str] = {
@@ -88,6 +90,7 @@ NOTIFICATION_KIND_TITLES: dict[str, str] = {
     "surge_subsided": "всплеск завершился", "retired_body": "сообщения упразднённого органа",
     "closed": "сообщение закрыто", "author_replied": "ответ автора", "publication_failed": "ответ не опубликован",
     "weekly_note": "еженедельная записка", "rating": "рейтинг органов",
+    "account_inactive": "мало публикаций в аккаунте", "account_activity": "публикации официальных аккаунтов за неделю",
 }
 
 #: Kinds delivered at once, day or night. A breach or rung reaching leadership is urgent as well

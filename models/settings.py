@@ -51,6 +51,8 @@ class Settings(BaseSettings):
                                  description="OK's method that writes a comment (unconfirmed: activities.networks.ok)")
     monitor_interval_minutes: int = Field(default=5, ge=1, le=1440)
     monitor_recent_posts: int = Field(default=20, ge=1, le=100)
+    # The Order, A8: own publications a week an official account must have (п. 8 Порядка: не менее трёх).
+    account_min_posts_per_week: int = Field(default=3, ge=1, le=100)
     # Temporal client over TLS (mutual TLS with a client certificate) and an optional API key / JWT
     # sent as "Authorization: Bearer"; models/temporal_client.py turns them into Client.connect options.
     temporal_tls: bool = False

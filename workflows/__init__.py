@@ -1,5 +1,6 @@
 """Otklik's workflows; ``ALL_WORKFLOWS`` is what the Worker registers."""
 
+from workflows.account_activity import AccountActivityWorkflow
 from workflows.delivery import DeliveryWorkflow, DigestWorkflow
 from workflows.message import MessageWorkflow
 from workflows.monitor import NetworkMonitorWorkflow
@@ -8,4 +9,4 @@ from workflows.surge import SurgeWorkflow
 from workflows.triage import TriageReminderWorkflow
 
 ALL_WORKFLOWS = [MessageWorkflow, TriageReminderWorkflow, NetworkMonitorWorkflow, DeliveryWorkflow, DigestWorkflow,
-                 SurgeWorkflow, RetentionWorkflow]
+                 SurgeWorkflow, RetentionWorkflow, AccountActivityWorkflow]

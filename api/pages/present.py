@@ -135,6 +135,8 @@ KIND_TITLES: dict[str, str] = {
     NotificationKind.publication_failed: "Автоматическая публикация не прошла: опубликуйте вручную",
     NotificationKind.weekly_note: "Еженедельная справка (п. 16)",
     NotificationKind.rating: "Рейтинг органов",
+    NotificationKind.account_inactive: "Мало публикаций в официальном аккаунте (п. 8 Порядка)",
+    NotificationKind.account_activity: "Публикации официальных аккаунтов за неделю (п. 8 Порядка)",
 }
 
 TITLES = {

@@ -58,11 +58,14 @@ class FakeOk:
             if token:
                 self.tokens[token] = gid
 
-    def add_topic(self, gid: str, author: str, text: str) -> str:
+    def add_topic(self, gid: str, author: str, text: str, created_ms: int | None = None,
+                  as_group: bool = False) -> str:
+        """A topic by a user (``author_ref`` ``user:<id>``) or by the group itself (``group:<gid>``)."""
         with self.lock:
             tid = str(next(self._ids))
-            self.topics[tid] = {"id": tid, "gid": gid, "created_ms": int(time.time() * 1000),
-                                "author_ref": f"user:{author}", "media": [{"type": "text", "text": text}],
+            self.topics[tid] = {"id": tid, "gid": gid, "created_ms": created_ms or int(time.time() * 1000),
+                                "author_ref": f"group:{gid}" if as_group else f"user:{author}",
+                                "media": [{"type": "text", "text": text}],
                                 "discussion_summary": {"comments_count": 0}}
             return tid
 

@@ -1,7 +1,9 @@
 """A VK API stand-in on loopback: the documented request/response shapes of the methods Otklik calls, with state.
 
 State: communities (id, screen name), tokens (kind, community or user, scopes), walls (posts), comments with
-threads (``reply_to_comment``, ``parents_stack``), bans, ``guid`` deduplication (a repeated
+threads (``reply_to_comment``, ``parents_stack``), bans (``groups.ban``: ``end_date``, ``reason`` 0–4, ``comment``,
+``comment_visible``; the community token's own group with *manage*), closed communities (``close_group``:
+``wall.get`` answers 15), ``guid`` deduplication (a repeated
 ``wall.createComment`` with the same token, wall, post and guid returns the first comment's id), per-token
 rate limits (3/s user, 20/s community: error 6), closed comments (213), and scripted faults: ``fail_next``
 (an error code for the next call of a method) and ``stall_after_store`` (the comment is stored, then the
@@ -82,11 +84,12 @@ class FakeVk(BoardMixin):
         with self.lock:
             self.tokens[token] = Token(kind)
 
-    def add_post(self, owner_id: int, from_id: int, text: str, date: int | None = None) -> int:
+    def add_post(self, owner_id: int, from_id: int, text: str, date: int | None = None,
+                 post_type: str = "post") -> int:
         with self.lock:
             pid = next(self._ids[owner_id])
             self.posts[(owner_id, pid)] = {"id": pid, "owner_id": owner_id, "from_id": from_id,
-                                           "date": date or self.clock(), "text": text, "post_type": "post",
+                                           "date": date or self.clock(), "text": text, "post_type": post_type,
                                            "attachments": [], "comments": {"count": 0}}
             return pid
 
@@ -94,6 +97,11 @@ class FakeVk(BoardMixin):
                     reply_to_comment: int | None = None) -> int:
         with self.lock:
             return self._store_comment(owner_id, post_id, from_id, text, reply_to_comment, [])
+
+    def close_group(self, group_id: int) -> None:
+        """A closed community: its wall is for members only (``wall.get`` with a service key: error 15)."""
+        with self.lock:
+            self.groups[group_id]["is_closed"] = 1
 
     def close_comments(self, owner_id: int, post_id: int) -> None:
         with self.lock:
@@ -202,6 +210,8 @@ class FakeVk(BoardMixin):
         if t.kind == "community":
             raise VkError(27)  # "Group authorization failed: method is unavailable with group auth"
         owner = int(p["owner_id"])
+        if owner < 0 and self.groups.get(-owner, {}).get("is_closed") and t.group_id != -owner:
+            raise VkError(15)  # "Access denied: this wall available only for community members"
         posts = sorted((v for (o, _), v in self.posts.items() if o == owner), key=lambda x: -x["id"])
         off, cnt = int(p.get("offset", 0)), min(int(p.get("count", 20)), 100)
         return {"count": len(posts), "items": [json.loads(json.dumps(x)) for x in posts[off:off + cnt]]}
@@ -265,17 +275,25 @@ class FakeVk(BoardMixin):
         return {"comment_id": cid, "parents_stack": self.comments[(owner, cid)]["parents_stack"]}
 
     def m_wall_deleteComment(self, p: dict[str, str], t: Token, raw: str) -> Any:
-        c = self.comments.get((int(p["owner_id"]), int(p["comment_id"])))
-        if c is None:
+        owner = int(p["owner_id"])
+        if t.kind == "community" and (t.group_id is None or -t.group_id != owner):
+            raise VkError(15)  # a community deletes comments on its own wall only
+        c = self.comments.get((owner, int(p["comment_id"])))
+        if c is None or c.get("deleted"):
             raise VkError(100)
         c["deleted"] = True
         return 1
 
     def m_groups_ban(self, p: dict[str, str], t: Token, raw: str) -> Any:
         gid = int(p["group_id"])
-        if t.kind == "community" and t.group_id != gid:
-            raise VkError(15)
-        self.bans[(gid, int(p["owner_id"]))] = {k: p.get(k) for k in ("end_date", "reason", "comment")}
+        if t.kind == "community" and (t.group_id != gid or "manage" not in t.scopes):
+            raise VkError(15)  # groups.ban needs the community's own token with the manage right
+        if "end_date" in p and int(p["end_date"]) <= self.clock():
+            raise VkError(100)  # an end date in the past
+        if p.get("reason") not in (None, "0", "1", "2", "3", "4"):
+            raise VkError(100)
+        self.bans[(gid, int(p["owner_id"]))] = {k: p.get(k) for k in ("end_date", "reason", "comment",
+                                                                       "comment_visible")}
         return 1
 
     def m_groups_getById(self, p: dict[str, str], t: Token, raw: str) -> Any:

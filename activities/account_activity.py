@@ -1,0 +1,215 @@
+"""A8 «не менее трёх публикаций в неделю»: count each official account's own publications of a week, store
+them (``account_week``), notify the bodies below the threshold and the head of ЦУР.
+
+Run by ``AccountActivityWorkflow`` (Schedule ``otklik-account-activity``, Mondays 08:00 Moscow time, for the
+week before). Per account:
+
+* VK — ``wall.get`` with the app's service key (OTKLIK_VK_SERVICE_TOKEN: VK answers error 27 to a community
+  token), newest first, 100 a page, by ``offset`` until a page reaches posts older than the week; counted are
+  the community's own posts (``from_id == owner_id``), not postponed ones;
+* OK — ``mediatopic.getTopics`` with the group's token, by ``anchor`` likewise; counted are topics with
+  ``author_ref == "group:<gid>"``.
+
+A refusal of the network (closed community, revoked token, no key) is the account's row with its Russian
+reason, never a failed run; a fault worth retrying is raised for Temporal to retry. Idempotent per week: the
+row is an upsert by (account, week), the notifications are keyed by week and account.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.networks.ok import OkClient
+from activities.networks.vk import VkClient
+from domain.accounts import (
+    AccountTarget,
+    AccountTargets,
+    WeekCount,
+    ok_own_in_week,
+    older_than,
+    vk_own_in_week,
+    week_bounds,
+)
+from domain.notifications import NotificationEvent, NotificationEventBatch, NotificationKind
+from models.account_checks import upsert_week, weeks_of
+from models.registry import Body, SocialAccount
+from models.secrets import decrypt_token
+from models.settings import Settings
+
+PAGE = 100
+MAX_PAGES = 50  # 5,000 posts a week is far beyond any community; a bound against a misbehaving API
+
+
+class Refused(Exception):
+    """The account cannot be counted this week: a Russian reason for its row."""
+
+
+async def count_vk(settings: Settings, gid: int, start: datetime, end: datetime) -> int:
+    service = settings.vk_service_token.get_secret_value()
+    if not service:
+        raise Refused("не задан сервисный ключ приложения ВКонтакте (OTKLIK_VK_SERVICE_TOKEN): стену сообщества "
+                      "читать нечем")
+    owner, n = -gid, 0
+    seen: set[int] = set()
+    async with VkClient(service, base_url=settings.vk_api_url, token_kind="service") as vk:
+        offset = 0
+        for _ in range(MAX_PAGES):
+            page = await vk.wall_get(owner, count=PAGE, offset=offset)
+            fresh = [p for p in page.items if int(p.get("id") or 0) not in seen]
+            seen.update(int(p.get("id") or 0) for p in fresh)
+            n += vk_own_in_week(fresh, owner, start, end)
+            offset += len(page.items)
+            if not page.items or offset >= page.count or older_than(page.items, start):
+                break
+    return n
+
+
+async def count_ok(settings: Settings, token: str, gid: str, start: datetime, end: datetime) -> int:
+    n, anchor = 0, None
+    seen: set[str] = set()
+    async with OkClient(token, application_key=settings.ok_application_key, base_url=settings.ok_api_url,
+                        application_secret_key=settings.ok_application_secret_key.get_secret_value()) as ok:
+        for _ in range(MAX_PAGES):
+            page = await ok.group_topics(gid, count=PAGE, anchor=anchor)
+            fresh = [t for t in page.items if str(t.get("id")) not in seen]
+            seen.update(str(t.get("id")) for t in fresh)
+            n += ok_own_in_week(fresh, gid, start, end)
+            anchor = page.anchor
+            if not page.has_more or not page.items or older_than(page.items, start, ms=True):
+                break
+    return n
+
+
+class AccountActivity:
+    def __init__(self, engine: Engine, settings: Settings,
+                 notify: Callable[[NotificationEventBatch], Awaitable[int]] | None = None) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._notify = notify
+
+    # ------------------------------------------------------------------ database (in threads)
+
+    def _targets(self, week: str) -> AccountTargets:
+        with Session(self._engine) as s:
+            codes = {b.id: b.code for b in s.exec(select(Body)).all()}
+            rows = s.exec(select(SocialAccount).where(col(SocialAccount.is_official),
+                                                      col(SocialAccount.network).in_(["vk", "ok"]),
+                                                      col(SocialAccount.network_id).is_not(None))
+                          .order_by(col(SocialAccount.id))).all()
+            return AccountTargets(week=week, targets=[
+                AccountTarget(account_id=a.id or 0, body=codes.get(a.body_id, ""), network=a.network, url=a.url,
+                              network_id=a.network_id) for a in rows])
+
+    def _token(self, account_id: int) -> str | None:
+        with Session(self._engine) as s:
+            a = s.get(SocialAccount, account_id)
+            if a is None or not a.token_cipher:
+                return None
+            try:
+                return decrypt_token(a.token_cipher, self._settings.secret_key.get_secret_value(), account_id)
+            except Exception:
+                raise Refused("сохранённый ключ группы не расшифровывается текущим OTKLIK_SECRET_KEY: подключите "
+                              "группу заново") from None
+
+    def _store(self, target: AccountTarget, week: str, posts: int | None, error: str | None,
+               at: datetime) -> WeekCount:
+        start, _ = week_bounds(week)
+        threshold = self._settings.account_min_posts_per_week
+        with Session(self._engine) as s:
+            account = s.get(SocialAccount, target.account_id)
+            if account is None:
+                return WeekCount(account_id=target.account_id, week=week, error="аккаунт удалён из реестра")
+            row = upsert_week(s, account_id=target.account_id, body_id=account.body_id, week=week,
+                              week_start=start.date(), posts=posts, threshold=threshold, error=error, at=at)
+            return WeekCount(account_id=target.account_id, week=week, posts=row.posts, meets=row.meets,
+                             error=row.error or "")
+
+    def _events(self, week: str, at: datetime) -> list[NotificationEvent]:
+        start, end = week_bounds(week)
+        data = {"week": week, "week_start": start.isoformat(), "week_last": (end - timedelta(days=1)).isoformat(),
+                "threshold": self._settings.account_min_posts_per_week}
+        with Session(self._engine) as s:
+            codes = {b.id: b.code for b in s.exec(select(Body)).all()}
+            accounts = {a.id: a for a in s.exec(select(SocialAccount)).all()}
+            rows = weeks_of(s, week)
+        events: list[NotificationEvent] = []
+        below: list[dict[str, Any]] = []
+        refused: list[dict[str, Any]] = []
+        for r in rows:
+            a = accounts.get(r.account_id)
+            if a is None:
+                continue
+            item = {"body": codes.get(r.body_id, ""), "network": a.network, "url": a.url, "posts": r.posts,
+                    "error": r.error or ""}
+            if r.error:
+                refused.append(item)
+                continue
+            if r.meets:
+                continue
+            below.append(item)
+            events.append(NotificationEvent(
+                key=f"account_inactive:{week}:{r.account_id}", kind=NotificationKind.account_inactive,
+                audience="body_responsible", body=item["body"] or None, created_at=at,
+                data={**data, "account_id": r.account_id, "network": a.network, "url": a.url, "posts": r.posts}))
+        events.append(NotificationEvent(
+            key=f"account_activity:{week}", kind=NotificationKind.account_activity, audience="tsur_head",
+            created_at=at, data={**data, "checked": len(rows), "below": below[:200], "refused": refused[:200]}))
+        return events
+
+    # ------------------------------------------------------------------ activities
+
+    @activity.defn(name="list_official_accounts")
+    async def list_official_accounts(self, week: str) -> AccountTargets:
+        return await asyncio.to_thread(self._targets, week)
+
+    @activity.defn(name="count_account_week")
+    async def count_account_week(self, target: AccountTarget, week: str, at: datetime) -> WeekCount:
+        """Count one account's own publications of ``week`` and store the row; a refusal is stored too."""
+        start, end = week_bounds(week)
+        posts: int | None = None
+        error: str | None = None
+        try:
+            if target.network == "vk":
+                posts = await count_vk(self._settings, int(target.network_id or 0), start, end)
+            else:
+                token = await asyncio.to_thread(self._token, target.account_id)
+                if not token:
+                    raise Refused("группа не подключена: нет ключа доступа группы (PUT /api/v1/accounts/{id}/token)")
+                posts = await count_ok(self._settings, token, str(target.network_id), start, end)
+        except Refused as exc:
+            error = str(exc)
+        except ApplicationError as exc:
+            if not exc.non_retryable:
+                raise  # Temporal retries; the workflow records the last fault if every attempt fails
+            error = exc.message
+        return await asyncio.to_thread(self._store, target, week, posts, error, at)
+
+    @activity.defn(name="record_account_fault")
+    async def record_account_fault(self, target: AccountTarget, week: str, at: datetime, reason: str) -> WeekCount:
+        """Every attempt failed (the network did not answer): the row says so."""
+        return await asyncio.to_thread(self._store, target, week, None, reason[:2000], at)
+
+    @activity.defn(name="report_account_week")
+    async def report_account_week(self, week: str, at: datetime) -> int:
+        """The body notices (below the threshold) and the ЦУР summary; returns how many events were new."""
+        events = await asyncio.to_thread(self._events, week, at)
+        if self._notify is None:
+            raise ApplicationError("Уведомления недоступны: воркер запущен без клиента Temporal",
+                                   type="NoNotifier", non_retryable=True)
+        return await self._notify(NotificationEventBatch(events=events))
+
+
+def account_activity_activities(engine: Engine, client: Any, settings: Settings) -> list[Any]:
+    from activities.delivery import DeliveryActivities
+
+    checks = AccountActivity(engine, settings, DeliveryActivities(engine, client, settings).notify_events)
+    return [checks.list_official_accounts, checks.count_account_week, checks.record_account_fault,
+            checks.report_account_week]
