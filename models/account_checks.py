@@ -51,7 +51,7 @@ class ModerationAction(SQLModel, table=True):
     person_name: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     comment_url: str = Field(max_length=1000)
-    comment_id: str = Field(default="", max_length=60)
+    comment_id: str = Field(default="", max_length=60, index=True)  # "wall:<post>:<comment>", "topic:…", "ok_topic:…"
     author_id: str | None = Field(default=None, max_length=40)
     text_snapshot: str | None = Field(default=None, sa_type=Text)  # the comment as read before deletion
     commented_at: datetime | None = None

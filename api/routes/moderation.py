@@ -12,6 +12,7 @@ available — 422, and the decision stays in the trail. ``GET /moderation`` list
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Path, Query, status
@@ -39,6 +40,7 @@ from models.secrets import decrypt_token
 from models.settings import Settings
 
 router = APIRouter(prefix="/api/v1", responses=error_responses(401, 403, 422), tags=["аккаунты: модерация (п. 9)"])
+log = logging.getLogger("otklik.moderation")
 STAFF = ("executor", "responsible")
 ALL = ("curator", "admin")
 
@@ -82,13 +84,19 @@ def _thread(account: SocialAccount, url: str) -> Thread:
     return thread
 
 
-def _token(settings: Settings, account: SocialAccount) -> str | None:
+def _token(settings: Settings, account: SocialAccount) -> str:
     if not account.token_cipher:
-        return None
+        raise CommentGone("Сообщество не подключено: нет ключа доступа сообщества (PUT /api/v1/accounts/{id}/token)")
     try:
         return decrypt_token(account.token_cipher, settings.secret_key.get_secret_value(), account.id or 0)
     except Exception:
-        return None
+        raise CommentGone("Сохранённый ключ сообщества не расшифровывается текущим OTKLIK_SECRET_KEY: подключите "
+                          "сообщество заново") from None
+
+
+def comment_key(thread: Thread) -> str:
+    """One comment, whatever form its address was typed in: kind, post (or topic), comment."""
+    return f"{thread.kind}:{thread.post}:{thread.comment}"
 
 
 def _finish(session: Session, row: ModerationAction, *, error: str | None = None) -> None:
@@ -140,14 +148,14 @@ async def moderate(data: ModerationIn, account_id: int = Path(description="Но�
                         "этого органа", code="body_forbidden")
     thread = _thread(account, data.comment_url)
     done = session.exec(select(ModerationAction).where(
-        ModerationAction.account_id == account_id, ModerationAction.comment_id == str(thread.comment),
-        ModerationAction.comment_url == data.comment_url, ModerationAction.status == ModerationStatus.done)).first()
+        ModerationAction.account_id == account_id, ModerationAction.comment_id == comment_key(thread),
+        ModerationAction.status == ModerationStatus.done)).first()
     if done is not None:
         raise Conflict(f"Этот комментарий уже удалён (журнал модерации №{done.id})", code="already_moderated")
     now = datetime.now(UTC)
     until = data.ban.until(now) if data.ban else None
     row = ModerationAction(account_id=account_id, person_id=principal.person_id, person_name=principal.name,
-                           created_at=now, comment_url=data.comment_url, comment_id=str(thread.comment),
+                           created_at=now, comment_url=data.comment_url, comment_id=comment_key(thread),
                            reason=data.reason.value, note=data.note, ban_requested=data.ban is not None,
                            ban_forever=bool(data.ban and data.ban.forever), ban_until=until)
     session.add(row)
@@ -156,10 +164,6 @@ async def moderate(data: ModerationIn, account_id: int = Path(description="Но�
     codes, body_of = _maps(session)
     try:
         token = _token(settings, account)
-        if token is None:
-            raise CommentGone("Сообщество не подключено: нет ключа доступа сообщества (PUT /api/v1/accounts/{id}/token)"
-                              if account.network == Network.vk.value else
-                              "Группа не подключена: нет ключа доступа группы")
         if account.network == Network.vk.value:
             await _vk_steps(session, settings, account, row, thread, token, until)
         else:
@@ -175,6 +179,10 @@ async def moderate(data: ModerationIn, account_id: int = Path(description="Но�
         _finish(session, row, error=_partial(row, exc.message))
         if exc.non_retryable:
             raise Unprocessable(f"{row.error} (журнал модерации №{row.id})", code="network_refused") from None
+        raise ServiceUnavailable(f"{row.error} (журнал модерации №{row.id})", code="network_unavailable") from None
+    except Exception:
+        log.exception("moderation %s: unexpected failure", row.id)
+        _finish(session, row, error=_partial(row, "неожиданный ответ соцсети; повторите позже"))
         raise ServiceUnavailable(f"{row.error} (журнал модерации №{row.id})", code="network_unavailable") from None
     _finish(session, row)
     return _out(row, codes, body_of)

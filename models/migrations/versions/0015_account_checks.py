@@ -66,6 +66,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('moderation_action', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_moderation_action_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_moderation_action_comment_id'), ['comment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_moderation_action_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_moderation_action_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_moderation_action_status'), ['status'], unique=False)
@@ -77,6 +78,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_moderation_action_status'))
         batch_op.drop_index(batch_op.f('ix_moderation_action_person_id'))
         batch_op.drop_index(batch_op.f('ix_moderation_action_created_at'))
+        batch_op.drop_index(batch_op.f('ix_moderation_action_comment_id'))
         batch_op.drop_index(batch_op.f('ix_moderation_action_account_id'))
 
     op.drop_table('moderation_action')
