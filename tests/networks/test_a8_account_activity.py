@@ -243,3 +243,17 @@ async def test_a8_the_weekly_schedule_is_created_once_mondays_at_0800_moscow(dev
     assert spec.time_zone_name == "Europe/Moscow"
     assert [r.start for r in cal.day_of_week] == [1] and cal.hour[0].start == 8 and cal.minute[0].start == 0
     await handle.delete()
+
+
+async def test_a8_vk_not_answering_is_retried_then_recorded_and_the_other_accounts_are_still_counted(
+        world: Setup, db: Engine, ts_env: WorkflowEnvironment, fake_vk: RunningFakeVk) -> None:
+    fake_vk.vk.fail_next("wall.get", 10, times=1000)  # VK's internal error on every attempt
+    run = await run_check(ts_env, world)
+    assert (run.checked, run.refused) == (5, 4)
+    with Session(db) as s:
+        rows = {r.account_id: r for r in s.exec(select(AccountWeek)).all()}
+    for key in "ABC":
+        assert rows[world.accounts[key]].posts is None
+        assert "ВКонтакте: внутренняя ошибка сервера" in (rows[world.accounts[key]].error or "")
+    assert (rows[world.accounts["D"]].posts, rows[world.accounts["D"]].error) == (3, None)
+    assert sum(1 for n, _ in fake_vk.vk.calls if n == "wall.get") == 3 * 5  # five attempts per community
