@@ -99,11 +99,12 @@ class AccountActivity:
 
     def _targets(self, week: str) -> AccountTargets:
         with Session(self._engine) as s:
-            codes = {b.id: b.code for b in s.exec(select(Body)).all()}
-            rows = s.exec(select(SocialAccount).where(col(SocialAccount.is_official),
-                                                      col(SocialAccount.network).in_(["vk", "ok"]),
-                                                      col(SocialAccount.network_id).is_not(None))
-                          .order_by(col(SocialAccount.id))).all()
+            # Official accounts of bodies still at work (a retired body's accounts are its successor's affair);
+            # an account whose community id is not resolved is listed with that reason, not skipped.
+            codes = {b.id: b.code for b in s.exec(select(Body).where(col(Body.is_active))).all()}
+            rows = [a for a in s.exec(select(SocialAccount).where(col(SocialAccount.is_official),
+                                                                  col(SocialAccount.network).in_(["vk", "ok"]))
+                                      .order_by(col(SocialAccount.id))).all() if a.body_id in codes]
             return AccountTargets(week=week, targets=[
                 AccountTarget(account_id=a.id or 0, body=codes.get(a.body_id, ""), network=a.network, url=a.url,
                               network_id=a.network_id) for a in rows])
@@ -177,6 +178,9 @@ class AccountActivity:
         posts: int | None = None
         error: str | None = None
         try:
+            if not target.network_id:
+                raise Refused("числовой id сообщества не определён: удалите аккаунт из реестра и добавьте заново "
+                              "по адресу сообщества")
             if target.network == "vk":
                 posts = await count_vk(self._settings, int(target.network_id or 0), start, end)
             else:

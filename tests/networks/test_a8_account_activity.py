@@ -94,7 +94,9 @@ def seed(engine: Engine, db_url: str, vk: RunningFakeVk, ok: RunningFakeOk) -> S
         bodies = {c: Body(code=c, name=n) for c, n in (
             ("tsur", "Центр управления регионом РСО-Алания"), ("minzdrav", "Министерство здравоохранения РСО-Алания"),
             ("mintrans", "Комитет по транспорту РСО-Алания"), ("gkh", "Министерство ЖКХ РСО-Алания"),
-            ("minsoc", "Министерство труда и социального развития РСО-Алания"))}
+            ("minsoc", "Министерство труда и социального развития РСО-Алания"),
+            ("minnac", "Министерство по делам национальностей РСО-Алания"))}
+        bodies["minnac"].is_active = False  # retired: its accounts are no longer checked
         s.add_all(bodies.values())
         s.flush()
         people = {k: Person(full_name=n, roles=["responsible"], body_id=bodies[c].id) for k, n, c in (
@@ -113,6 +115,9 @@ def seed(engine: Engine, db_url: str, vk: RunningFakeVk, ok: RunningFakeOk) -> S
                                network_id=OK_GID),
             "E": SocialAccount(network="ok", url="https://ok.ru/group/70000000000049", body_id=bodies["minsoc"].id,
                                network_id="70000000000049"),
+            "F": SocialAccount(network="vk", url="https://vk.com/minsoc_rso", body_id=bodies["minsoc"].id),
+            "retired": SocialAccount(network="vk", url="https://vk.com/minnac_rso", body_id=bodies["minnac"].id,
+                                     network_id="71000011"),
             "unofficial": SocialAccount(network="vk", url="https://vk.com/fan_club", body_id=bodies["gkh"].id,
                                         network_id="71000009", is_official=False),
             "telegram": SocialAccount(network="telegram", url="https://t.me/minzdrav", body_id=bodies["minzdrav"].id,
@@ -167,10 +172,10 @@ async def test_a8_own_posts_are_counted_per_week_and_the_bodies_below_three_are_
         world: Setup, db: Engine, ts_env: WorkflowEnvironment) -> None:
     setup, acc = world, world.accounts
     run = await run_check(ts_env, setup)
-    assert (run.week, run.checked, run.below, run.refused) == (WEEK, 5, 1, 2)
+    assert (run.week, run.checked, run.below, run.refused) == (WEEK, 6, 1, 3)
     with Session(db) as s:
         rows = {r.account_id: r for r in s.exec(select(AccountWeek)).all()}
-    assert set(rows) == {acc[k] for k in "ABCDE"}  # not the unofficial account, not Telegram
+    assert set(rows) == {acc[k] for k in "ABCDEF"}  # not the unofficial, the retired body's, Telegram
     # A: 2 own posts; the 5 citizens' posts, the postponed one and the other weeks' are not the account's.
     assert (rows[acc["A"]].posts, rows[acc["A"]].meets, rows[acc["A"]].error) == (2, False, None)
     # B: Mon 00:00 and Sun 23:59 count, Sun 23:59:59 before and the next Mon 00:00 do not.
@@ -178,6 +183,7 @@ async def test_a8_own_posts_are_counted_per_week_and_the_bodies_below_three_are_
     assert rows[acc["C"]].posts is None and "доступ запрещён" in (rows[acc["C"]].error or "")
     assert (rows[acc["D"]].posts, rows[acc["D"]].meets) == (3, True)
     assert "не подключена" in (rows[acc["E"]].error or "")
+    assert rows[acc["F"]].posts is None and "id сообщества не определён" in (rows[acc["F"]].error or "")
     assert all(r.week_start == MON.date() for r in rows.values())
 
     # The responsible official of the body below the threshold is notified; the body that met it is not.
@@ -189,14 +195,14 @@ async def test_a8_own_posts_are_counted_per_week_and_the_bodies_below_three_are_
     summary = (await inbox(db, f"account_activity:{WEEK}"))[0]
     assert summary.recipient.startswith("c") and "Ниже нормы (1)" in summary.text
     assert "Министерство здравоохранения РСО-Алания, ВКонтакте: 2 публ." in summary.text
-    assert "Не удалось проверить (2)" in summary.text and "Министерство ЖКХ РСО-Алания" in summary.text
+    assert "Не удалось проверить (3)" in summary.text and "Министерство ЖКХ РСО-Алания" in summary.text
     assert "Комитет по транспорту" not in summary.text
 
     # Idempotent per week: a second run of the same week stores the same rows and notifies no one again.
     again = await run_check(ts_env, setup)
     assert again.notified == 0
     with Session(db) as s:
-        assert len(s.exec(select(AccountWeek)).all()) == 5
+        assert len(s.exec(select(AccountWeek)).all()) == 6
         assert len(s.exec(select(InboxItem).where(InboxItem.event_key.startswith("account_inactive"))).all()) == 1  # type: ignore[attr-defined]
 
     # The API: the week, per account; one account's weeks.
@@ -249,7 +255,7 @@ async def test_a8_vk_not_answering_is_retried_then_recorded_and_the_other_accoun
         world: Setup, db: Engine, ts_env: WorkflowEnvironment, fake_vk: RunningFakeVk) -> None:
     fake_vk.vk.fail_next("wall.get", 10, times=1000)  # VK's internal error on every attempt
     run = await run_check(ts_env, world)
-    assert (run.checked, run.refused) == (5, 4)
+    assert (run.checked, run.refused) == (6, 5)  # F: its id was never resolved
     with Session(db) as s:
         rows = {r.account_id: r for r in s.exec(select(AccountWeek)).all()}
     for key in "ABC":
