@@ -73,6 +73,10 @@ async def run_worker(settings: Settings) -> None:
     from workflows.retention_schedule import ensure_retention_schedule
 
     log.info("retention schedule: %s", await ensure_retention_schedule(client, settings))
+    from activities.weekly_note import load_config as reports_config
+    from workflows.weekly_note import ensure_weekly_note_schedule
+
+    await ensure_weekly_note_schedule(client, settings.task_queue, reports_config())  # P16, Mondays 09:00 МСК
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
