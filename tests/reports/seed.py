@@ -33,9 +33,8 @@ def ensure_registry(engine: Engine) -> None:
     """The bodies, topics and districts the week's messages use (created when missing, portfolios set)."""
     with Session(engine) as s:
         def body(code: str, name: str, portfolio: str, kind: str = "ministry") -> None:
-            b = s.exec(select(Body).where(Body.code == code)).first() or Body(code=code, name=name, kind=kind)
-            b.name, b.portfolio = name, portfolio
-            s.add(b)
+            if s.exec(select(Body).where(Body.code == code)).first() is None:  # an existing body keeps its portfolio
+                s.add(Body(code=code, name=name, kind=kind, portfolio=portfolio))
 
         body("tsur", "Центр управления регионом Республики Северная Осетия-Алания", "", "tsur")
         body("minzdrav", MINZDRAV, SOCIAL)
