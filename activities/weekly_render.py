@@ -38,11 +38,11 @@ def period_title(note: WeeklyNote) -> str:
     return f"{note.period_start:%d.%m.%Y} — {last:%d.%m.%Y}"
 
 
-def day_chart_svg(note: WeeklyNote, width: int = 640, height: int = 170) -> str:
+def day_chart_svg(note: WeeklyNote, width: int = 640, height: int = 180) -> str:
     """Bars of messages identified per day of the week, with the counts above them."""
     days = note.incoming.by_day
     top = max([d.count for d in days] + [1])
-    left, bottom, pad = 30, 28, 16
+    left, bottom, pad = 30, 28, 34
     plot_h = height - bottom - pad
     slot = (width - left - 10) / max(len(days), 1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

@@ -186,7 +186,8 @@ def _tsur_line(rows: ReportRows, msgs: list[MessageRow], period: WeekPeriod, cal
 
 
 def _overdue(rows: ReportRows, msgs: list[MessageRow], names: ReportNames, as_of: datetime, cal: WorkCalendar,
-             base_url: str, top: int) -> list[OverdueItem]:
+             base_url: str, top: int) -> tuple[list[OverdueItem], int]:
+    """The ``top`` most overdue open messages (by working hours past the answer due), and how many there are."""
     bodies: dict[str, list[str]] = {}
     for b in rows.bodies:
         if b.status not in ("removed", "returned"):
@@ -205,7 +206,7 @@ def _overdue(rows: ReportRows, msgs: list[MessageRow], names: ReportNames, as_of
             bodies=", ".join(names.bodies.get(c, "орган вне реестра") for c in bodies.get(m.workflow_id, []))
             or "не направлено", holder=holder, detected_at=m.detected_at, answer_due=m.answer_due,
             overdue_hours=_hours(cal, m.answer_due, as_of)))
-    return sorted(items, key=lambda i: (-i.overdue_hours, i.detected_at))[:top]
+    return sorted(items, key=lambda i: (-i.overdue_hours, i.detected_at))[:top], len(items)
 
 
 def _summary(period: WeekPeriod, inc: Incoming, lines: list[BodyLine], tsur: TsurLine, overdue: int) -> str:
@@ -220,9 +221,8 @@ def _summary(period: WeekPeriod, inc: Incoming, lines: list[BodyLine], tsur: Tsu
     returned = sum(x.returned for x in lines)
     if returned:
         parts.append(f"возвращено как не относящиеся к компетенции — {returned}")
-    open_overdue = sum(x.overdue_open for x in lines)
-    if open_overdue or overdue:
-        parts.append(f"просрочено и не отвечено — {max(open_overdue, overdue)}")
+    if overdue:
+        parts.append(f"без ответа после истечения срока — {overdue}")
     parts.append(f"нарушений сроков по вине ЦУР — {tsur.breaches}")
     return "; ".join(parts) + "."
 
@@ -239,10 +239,10 @@ def build_note(rows: ReportRows, period: WeekPeriod, as_of: datetime, cal: WorkC
     inc = _incoming(msgs, names, period)
     lines = _body_lines(rows, by_wid, names, period, as_of, cal, only)
     tsur = _tsur_line(rows, msgs, period, cal)
-    overdue = _overdue(rows, msgs, names, as_of, cal, base_url, top)
+    overdue, overdue_total = _overdue(rows, msgs, names, as_of, cal, base_url, top)
     return WeeklyNote(week=period.week, period_start=period.start, period_end=period.end, generated_at=as_of,
-                      scope=scope, summary=_summary(period, inc, lines, tsur, len(overdue)), incoming=inc,
-                      bodies=lines, tsur=tsur, overdue=overdue)
+                      scope=scope, summary=_summary(period, inc, lines, tsur, overdue_total), incoming=inc,
+                      bodies=lines, tsur=tsur, overdue=overdue, overdue_total=overdue_total)
 
 
 def portfolios(snap: RegistrySnapshot) -> list[tuple[str, str, list[str]]]:

@@ -207,7 +207,8 @@ class WeeklyNote(BaseModel):
     incoming: Incoming
     bodies: list[BodyLine] = Field(default_factory=list)
     tsur: TsurLine
-    overdue: list[OverdueItem] = Field(default_factory=list)
+    overdue: list[OverdueItem] = Field(default_factory=list)  # the most overdue open messages
+    overdue_total: int = 0  # every open message past its answer due
 
 
 class PortfolioPart(BaseModel):

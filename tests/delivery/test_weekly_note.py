@@ -5,9 +5,9 @@ deputy chairman only their portfolio's part; a second run of the same week sends
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 import io
 import uuid
+from datetime import timedelta
 from email.message import Message as Mail
 
 import pytest

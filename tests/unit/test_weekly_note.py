@@ -218,3 +218,24 @@ def test_p16_a_portfolio_event_naming_a_deputy_reaches_only_that_deputy() -> Non
     assert [r.key for r in audience_recipients(e, snap)] == ["c2"]
     e2 = e.model_copy(update={"data": {}})
     assert [r.key for r in audience_recipients(e2, snap)] == ["c2", "c4"]
+
+
+def test_p16_p15_the_five_most_overdue_of_all_open_ones_and_tsur_held_ones_are_not_the_bodys() -> None:
+    rows = ReportRows()
+    for i in range(7):  # identified Mon–Fri of W48 … the earliest is the most overdue
+        wid = f"o{i}"
+        detected = t(24 + i % 3, 9 + i)
+        holder = "tsur" if i == 0 else "gkh"  # o0: back with ЦУР (returned by the body, waiting for re-routing)
+        rows.messages.append(msg(wid, detected, state="returned" if i == 0 else "in_progress", topic="heating",
+                                 held_by=holder))
+        rows.bodies.append(body(wid, "gkh", detected + timedelta(minutes=30),
+                                status="returned" if i == 0 else "accepted"))
+    note = build_note(rows, W48, AS_OF, CAL, NAMES, BASE)
+    assert note.overdue_total == 7 and len(note.overdue) == 5
+    hours = [o.overdue_hours for o in note.overdue]
+    assert hours == sorted(hours, reverse=True)
+    assert "без ответа после истечения срока — 7" in note.summary
+    tsur_held = [o for o in note.overdue if o.workflow_id == "o0"]
+    assert tsur_held and tsur_held[0].holder == "ЦУР"
+    gkh = line(note, "gkh")
+    assert (gkh.open, gkh.overdue_open, gkh.returned) == (6, 6, 1)  # o0 is not the ministry's overdue

@@ -11,8 +11,8 @@ from xml.etree import ElementTree
 from pypdf import PdfReader
 
 from activities.weekly_render import day_chart_svg, render_html, render_pdf, render_xlsx
-from tests.unit.test_weekly_note import AS_OF, BASE, CAL, NAMES, W48, week_rows
 from domain.weekly_aggregate import build_note
+from tests.unit.test_weekly_note import AS_OF, BASE, CAL, NAMES, W48, week_rows
 
 NS = {"s": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 
