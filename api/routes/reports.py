@@ -5,8 +5,9 @@
   part; ``?part=<recipient key>`` only that part;
 * ``GET /reports/weekly/{week}.pdf`` / ``.xlsx`` — the document (``?part=`` likewise);
 * ``POST /reports/weekly/{week}/generate`` — a curator (re)builds the week now: the API starts
-  ``WeeklyNoteWorkflow`` for that week (one Temporal call; the worker reads the read model and stores the
-  note, replacing the stored one) and answers with it. ``?notify=true`` also sends it — to whoever has not
+  ``WeeklyNoteWorkflow`` for that week (one Temporal call, id ``otklik-weekly-note-<week>-build|send``: a second click
+  while one runs joins it; the worker reads the read model and stores the note, replacing the stored one) and
+  answers with it. ``?notify=true`` also sends it — to whoever has not
   got that week's note yet (notification keys are per week).
 
 Read: ЦУР curators, leadership (the Head, the Chairman and the deputy chairmen all have the leadership
@@ -142,7 +143,7 @@ async def generate(week: Week, notify: Annotated[bool, Query(description="Раз
         raise Unprocessable(f"Неделя {week} ещё не началась", code="week_in_future")
     try:
         handle = await client.start_workflow(
-            "WeeklyNoteWorkflow", WeeklyNoteInput(week=week, notify=notify), id=f"otklik-weekly-note-{week}",
+            "WeeklyNoteWorkflow", WeeklyNoteInput(week=week, notify=notify), id=f"otklik-weekly-note-{week}-{'send' if notify else 'build'}",
             task_queue=settings.task_queue, result_type=WeeklyNoteResult,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)

@@ -48,6 +48,9 @@ async def test_p16_a_curator_builds_the_week_and_leadership_reads_it_in_every_fo
     part = (await http.get(f"{BASE}/2026-W48", params={"part": deputy}, headers=world.auth("admin"))).json()
     assert [b["code"] for b in part["note"]["bodies"]] == ["gkh"] and part["title"] == BUILDING
 
+    missing = await http.get(f"{BASE}/2026-W48.pdf", params={"part": "c999999"}, headers=world.auth("leadership"))
+    assert missing.status_code == 404 and missing.json()["detail"] == "В записке за неделю 2026-W48 нет части «c999999»"
+
     pdf = await http.get(f"{BASE}/2026-W48.pdf", headers=world.auth("leadership"))
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf.content)).pages).split())
