@@ -76,6 +76,10 @@ async def run_worker(settings: Settings) -> None:
     from workflows.account_schedule import ensure_account_activity_schedule
 
     await ensure_account_activity_schedule(client, settings)  # A8: official accounts' publications, Mondays
+    from activities.weekly_note import load_config as reports_config
+    from workflows.weekly_note import ensure_weekly_note_schedule
+
+    await ensure_weekly_note_schedule(client, settings.task_queue, reports_config())  # P16, Mondays 09:00 МСК
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

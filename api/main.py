@@ -27,6 +27,7 @@ from api.routes import (
     moderation,
     notifications,
     registry,
+    reports,
     retire,
     routing_rules,
     vk,
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(candidates.router)
     app.include_router(notifications.router)
     app.include_router(contacts.router)
+    app.include_router(reports.router)
     app.include_router(codec.router)
     install_pages(app)
     install_docs(app, settings.docs_enabled)

@@ -6,7 +6,8 @@ Audiences (``domain.notifications.Audience``) map to positions of the registry o
 * ``tsur_curators`` — the curator named by ``data["curator_id"]`` when they are a recipient, else every
   curator; ``tsur_duty``, ``tsur_head``, ``head``, ``chairman``, ``administration`` — their positions;
 * ``portfolio_deputy`` — the deputy chairman whose portfolio holds ``event.body`` or a body above it
-  (a subordinate organisation belongs to its parent's portfolio);
+  (a subordinate organisation belongs to its parent's portfolio); with ``data["deputy"]`` (a recipient key)
+  only that one of them (P16: each deputy chairman gets their own part of the weekly note);
 * ``leadership`` — the Head, the Chairman and that deputy chairman;
 * ``police`` — the law-enforcement contacts taking ``data["ground"]`` (P14), else those with no grounds.
 
@@ -110,7 +111,8 @@ class Target(BaseModel):
     channel: Channel
 
 
-def _holds(snap: RegistrySnapshot, deputy: Recipient, body: str | None) -> bool:
+def holds(snap: RegistrySnapshot, deputy: Recipient, body: str | None) -> bool:
+    """Whether ``body`` (or a body above it) is in the deputy chairman's portfolio."""
     for code in snap.ancestors(body):
         info = snap.bodies.get(code)
         if code in deputy.portfolio_bodies or (
@@ -139,7 +141,10 @@ def audience_recipients(event: NotificationEvent, snap: RegistrySnapshot) -> lis
         elif aud in ("portfolio_deputy", "leadership"):
             if aud == "leadership":
                 found += [r for r in rs if r.position in (Position.head, Position.chairman)]
-            found += [r for r in rs if r.position == Position.deputy_chairman and _holds(snap, r, event.body)]
+            deputies = [r for r in rs if r.position == Position.deputy_chairman and holds(snap, r, event.body)]
+            if aud == "portfolio_deputy" and event.data.get("deputy"):  # one named deputy (P16's parts)
+                deputies = [r for r in deputies if r.key == event.data["deputy"]]
+            found += deputies
         elif aud == "police":
             police = [r for r in rs if r.position == Position.police]
             ground = str(event.data.get("ground") or "")

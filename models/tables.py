@@ -12,4 +12,5 @@ from models import (  # noqa: F401  (registers every table)
     readmodel,
     registry,
     surges,
+    weekly_notes,
 )

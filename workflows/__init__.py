@@ -7,6 +7,7 @@ from workflows.monitor import NetworkMonitorWorkflow
 from workflows.retention import RetentionWorkflow
 from workflows.surge import SurgeWorkflow
 from workflows.triage import TriageReminderWorkflow
+from workflows.weekly_note import WeeklyNoteWorkflow
 
 ALL_WORKFLOWS = [MessageWorkflow, TriageReminderWorkflow, NetworkMonitorWorkflow, DeliveryWorkflow, DigestWorkflow,
-                 SurgeWorkflow, RetentionWorkflow, AccountActivityWorkflow]
+                 SurgeWorkflow, RetentionWorkflow, AccountActivityWorkflow, WeeklyNoteWorkflow]

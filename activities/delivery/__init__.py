@@ -153,6 +153,12 @@ class DeliveryActivities:
                                                          e.workflow_id, r.title, c.address)
                         if letter is not None:
                             attachments += letter[1]
+            if any(e.kind.value == "weekly_note" for e in c.events):  # P16: the note (or the deputy's part)
+                from activities.weekly_note import weekly_note_attachments
+
+                for e in c.events:
+                    if e.kind.value == "weekly_note":
+                        attachments += await asyncio.to_thread(weekly_note_attachments, self._engine, e.data)
             mid = await send_email(self._settings, c.address, c.rendered, idem, attachments)
             if letter is not None and r is not None:
                 await asyncio.to_thread(record_letter, self._engine, letter[0], r.key, r.title, c.address, mid,

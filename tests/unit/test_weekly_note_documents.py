@@ -1,0 +1,71 @@
+"""P16: the note as documents — the PDF (WeasyPrint) carries the Russian text, the registry names and the
+per-day chart; the XLSX has one sheet per section with the numbers."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from xml.etree import ElementTree
+
+from pypdf import PdfReader
+
+from activities.weekly_render import day_chart_svg, render_html, render_pdf, render_xlsx
+from domain.weekly_aggregate import build_note
+from tests.unit.test_weekly_note import AS_OF, BASE, CAL, NAMES, W48, week_rows
+
+NS = {"s": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+
+
+def note():  # type: ignore[no-untyped-def]
+    return build_note(week_rows(), W48, AS_OF, CAL, NAMES, BASE)
+
+
+def read_xlsx(data: bytes) -> dict[str, list[list[str]]]:
+    """Every sheet as rows of cell texts (numbers as written), by sheet name."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    out = {}
+    for i, sh in enumerate(wb.find("s:sheets", NS), 1):  # type: ignore[arg-type]
+        root = ElementTree.fromstring(z.read(f"xl/worksheets/sheet{i}.xml"))
+        rows = []
+        for row in root.iter(f"{{{NS['s']}}}row"):
+            cells = []
+            for c in row:
+                v = c.find("s:v", NS)
+                t = c.find("s:is/s:t", NS)
+                cells.append((v if v is not None else t).text or "")  # type: ignore[union-attr]
+            rows.append(cells)
+        out[sh.get("name")] = rows
+    return out  # type: ignore[return-value]
+
+
+def test_p16_the_pdf_is_russian_and_names_bodies_by_their_registry_names() -> None:
+    pdf = render_pdf(note())
+    text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Аналитическая записка о работе органов и организаций в социальных сетях" in text
+    assert "23.11.2026 — 29.11.2026" in text
+    assert "Министерство ЖКХ, топлива и энергетики" in text
+    assert "Динамика поступления сообщений" in text and "Работа ЦУР" in text
+    assert "выявлено 5 сообщений" in text
+    assert f"{BASE}/messages/m4" in text
+    assert not re.search(r"\bgkh\b|\bminzdrav\b", text)
+
+
+def test_p16_the_chart_has_one_bar_per_day_with_its_count() -> None:
+    n = note()
+    svg = day_chart_svg(n)
+    assert svg.count("<rect") == 7 and "пн 23.11" in svg and "вс 29.11" in svg
+    assert svg in render_html(n)
+
+
+def test_p16_the_xlsx_has_a_sheet_per_section_with_the_numbers() -> None:
+    sheets = read_xlsx(render_xlsx(note()))
+    assert list(sheets) == ["Сводка", "По дням", "Сети", "Темы", "Территории", "Органы", "ЦУР", "Просроченные"]
+    bodies = {r[0]: r[1:] for r in sheets["Органы"][1:]}
+    gkh = bodies[NAMES.bodies["gkh"]]
+    assert gkh[:7] == ["2", "1", "0", "1", "1", "1", "0"]  # received, answered, on time, late, open, overdue, returned
+    assert [r[1] for r in sheets["По дням"][1:]] == ["1", "1", "1", "1", "1", "0", "0"]
+    assert sheets["ЦУР"][1][4] == "2"
+    assert sheets["Просроченные"][1][0] == f"{BASE}/messages/m4"
+    assert sheets["Сводка"][6] == ["Выявлено за неделю", "5"]
