@@ -1,18 +1,14 @@
 """P16: the weekly note as a document — HTML (Jinja2, ``config/templates/reports/weekly_note.html.j2``), PDF
-(WeasyPrint, the DejaVu fonts the P14 letters use) with the per-day chart, and XLSX (one sheet per section).
-
-The chart is an SVG bar chart drawn here and embedded in the HTML (WeasyPrint renders SVG natively), and the
-XLSX is written as plain SpreadsheetML with ``zipfile``: matplotlib and openpyxl are not dependencies of the
-project (see the branch report), and neither is needed for these two simple artefacts.
+(WeasyPrint, the DejaVu fonts the P14 letters use) with the per-day chart (matplotlib, SVG with its text kept
+as text, embedded in the HTML: WeasyPrint renders SVG natively), and XLSX (openpyxl, one sheet per section,
+numbers as numbers).
 """
 
 from __future__ import annotations
 
 import io
-import zipfile
 from functools import lru_cache
 from typing import Any
-from xml.sax.saxutils import escape
 
 import jinja2
 
@@ -38,27 +34,48 @@ def period_title(note: WeeklyNote) -> str:
     return f"{note.period_start:%d.%m.%Y} — {last:%d.%m.%Y}"
 
 
-def day_chart_svg(note: WeeklyNote, width: int = 640, height: int = 180) -> str:
-    """Bars of messages identified per day of the week, with the counts above them."""
+def day_chart_svg(note: WeeklyNote, width: float = 6.4, height: float = 1.9) -> str:
+    """Bars of messages identified per day of the week, with the counts above them (each bar ``id="day-N"``)."""
+    from matplotlib import rcParams
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
     days = note.incoming.by_day
-    top = max([d.count for d in days] + [1])
-    left, bottom, pad = 30, 28, 34
-    plot_h = height - bottom - pad
-    slot = (width - left - 10) / max(len(days), 1)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans" font-size="10">',
-             f'<text x="{left}" y="11" fill="#333">Выявлено сообщений по дням недели</text>',
-             f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#666"/>']
-    for i, d in enumerate(days):
-        h = plot_h * d.count / top
-        x = left + i * slot + slot * 0.2
-        y = height - bottom - h
-        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.6:.1f}" height="{h:.1f}" fill="#2b5d9b"/>')
-        parts.append(f'<text x="{x + slot * 0.3:.1f}" y="{y - 3:.1f}" text-anchor="middle">{d.count}</text>')
-        parts.append(f'<text x="{x + slot * 0.3:.1f}" y="{height - bottom + 14}" text-anchor="middle">'
-                     f'{escape(d.title)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    with _SvgText(rcParams):
+        fig = Figure(figsize=(width, height))
+        FigureCanvasSVG(fig)
+        ax = fig.add_subplot()
+        bars = ax.bar(range(len(days)), [d.count for d in days], width=0.6, color="#2b5d9b")
+        for i, (bar, d) in enumerate(zip(bars, days, strict=True)):
+            bar.set_gid(f"day-{i}")
+            ax.annotate(str(d.count), (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
+                        va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
+        ax.set_xticks(range(len(days)), [d.title for d in days], fontsize=8)
+        ax.set_yticks([])
+        ax.set_ylim(0, max([d.count for d in days] + [1]) * 1.25)
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        ax.set_title("Выявлено сообщений по дням недели", fontsize=9, loc="left")
+        fig.tight_layout(pad=0.4)
+        out = io.StringIO()
+        fig.savefig(out, format="svg", metadata={"Date": None})  # the same note gives the same chart
+    svg = out.getvalue()
+    return svg[svg.index("<svg"):]  # without the XML prolog and doctype: it sits inside the HTML
+
+
+class _SvgText:
+    """Text stays text in the SVG (searchable in the PDF), in DejaVu Sans (Cyrillic); restored afterwards."""
+
+    def __init__(self, rc: Any) -> None:
+        self._rc, self._saved = rc, {}
+
+    def __enter__(self) -> None:
+        wanted = {"svg.fonttype": "none", "font.family": "DejaVu Sans", "svg.hashsalt": "otklik"}
+        self._saved = {k: self._rc[k] for k in wanted}
+        self._rc.update(wanted)
+
+    def __exit__(self, *exc: object) -> None:
+        self._rc.update(self._saved)
 
 
 def render_html(note: WeeklyNote) -> str:
@@ -114,60 +131,26 @@ def _row(*cells: Any) -> list[Any]:
     return list(cells)
 
 
-def _col(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-def _sheet_xml(rows: list[list[Any]]) -> str:
-    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
-    for r, row in enumerate(rows, 1):
-        out.append(f'<row r="{r}">')
-        for c, v in enumerate(row):
-            ref = f"{_col(c)}{r}"
-            if v is None or v == "":
-                continue
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                out.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(str(v))}</t></is></c>')
-            else:
-                out.append(f'<c r="{ref}"><v>{v}</v></c>')
-        out.append("</row>")
-    out.append("</sheetData></worksheet>")
-    return "".join(out)
-
-
 def render_xlsx(note: WeeklyNote) -> bytes:
-    data = sheets(note)
-    ns = "http://schemas.openxmlformats.org/"
-    types = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
-                    f'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' for i in range(1, len(data) + 1))
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    for name, rows in sheets(note):
+        ws = wb.create_sheet(title=name)
+        for row in rows:
+            ws.append([None if v == "" else v for v in row])
+        if name != "Сводка" and rows:
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+            ws.freeze_panes = "A2"
+        else:
+            ws["A1"].font = Font(bold=True, size=12)
+        for i in range(1, ws.max_column + 1):
+            longest = max((len(str(c.value)) for c in ws[get_column_letter(i)] if c.value is not None), default=8)
+            ws.column_dimensions[get_column_letter(i)].width = min(max(longest + 2, 10), 60)
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml",
-                   f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="{ns}package/2006/content-types">'
-                   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                   '<Default Extension="xml" ContentType="application/xml"/>'
-                   '<Override PartName="/xl/workbook.xml" ContentType="application/'
-                   f'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>{types}</Types>')
-        z.writestr("_rels/.rels",
-                   f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{ns}package/2006/relationships">'
-                   f'<Relationship Id="rId1" Type="{ns}officeDocument/2006/relationships/officeDocument" '
-                   'Target="xl/workbook.xml"/></Relationships>')
-        sheets_xml = "".join(f'<sheet name="{escape(name)}" sheetId="{i}" r:id="rId{i}"/>'
-                             for i, (name, _) in enumerate(data, 1))
-        z.writestr("xl/workbook.xml",
-                   f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{ns}spreadsheetml/2006/main" '
-                   f'xmlns:r="{ns}officeDocument/2006/relationships"><sheets>{sheets_xml}</sheets></workbook>')
-        rels = "".join(f'<Relationship Id="rId{i}" Type="{ns}officeDocument/2006/relationships/worksheet" '
-                       f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(data) + 1))
-        z.writestr("xl/_rels/workbook.xml.rels",
-                   f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{ns}package/2006/relationships">'
-                   f'{rels}</Relationships>')
-        for i, (_, rows) in enumerate(data, 1):
-            z.writestr(f"xl/worksheets/sheet{i}.xml", _sheet_xml(rows))
+    wb.save(buf)
     return buf.getvalue()
