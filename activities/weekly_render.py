@@ -67,7 +67,8 @@ class _SvgText:
     """Text stays text in the SVG (searchable in the PDF), in DejaVu Sans (Cyrillic); restored afterwards."""
 
     def __init__(self, rc: Any) -> None:
-        self._rc, self._saved = rc, {}
+        self._rc = rc
+        self._saved: dict[str, Any] = {}
 
     def __enter__(self) -> None:
         wanted = {"svg.fonttype": "none", "font.family": "DejaVu Sans", "svg.hashsalt": "otklik"}
