@@ -7,6 +7,7 @@ numbers as numbers).
 from __future__ import annotations
 
 import io
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -64,19 +65,24 @@ def day_chart_svg(note: WeeklyNote, width: float = 6.4, height: float = 1.9) -> 
 
 
 class _SvgText:
-    """Text stays text in the SVG (searchable in the PDF), in DejaVu Sans (Cyrillic); restored afterwards."""
+    """Text stays text in the SVG (searchable in the PDF), in DejaVu Sans (Cyrillic); restored afterwards.
+    matplotlib's settings are process-wide: one chart at a time (activities render in threads)."""
+
+    _lock = threading.Lock()
 
     def __init__(self, rc: Any) -> None:
         self._rc = rc
         self._saved: dict[str, Any] = {}
 
     def __enter__(self) -> None:
+        self._lock.acquire()
         wanted = {"svg.fonttype": "none", "font.family": "DejaVu Sans", "svg.hashsalt": "otklik"}
         self._saved = {k: self._rc[k] for k in wanted}
         self._rc.update(wanted)
 
     def __exit__(self, *exc: object) -> None:
         self._rc.update(self._saved)
+        self._lock.release()
 
 
 def render_html(note: WeeklyNote) -> str:
