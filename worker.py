@@ -73,6 +73,9 @@ async def run_worker(settings: Settings) -> None:
     from workflows.retention_schedule import ensure_retention_schedule
 
     log.info("retention schedule: %s", await ensure_retention_schedule(client, settings))
+    from workflows.rating_schedule import ensure_rating_schedule
+
+    log.info("quarterly rating schedule: %s", await ensure_rating_schedule(client, settings))  # A11-A13
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -24,6 +24,7 @@ from api.routes import (
     health,
     messages,
     notifications,
+    ratings,
     registry,
     retire,
     routing_rules,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(candidates.router)
     app.include_router(notifications.router)
     app.include_router(contacts.router)
+    app.include_router(ratings.router)
     app.include_router(codec.router)
     install_pages(app)
     install_docs(app, settings.docs_enabled)

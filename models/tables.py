@@ -8,6 +8,7 @@ from models import (  # noqa: F401  (registers every table)
     integrations,
     networks,
     outbox,
+    rating,
     readmodel,
     registry,
     surges,

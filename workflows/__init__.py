@@ -3,9 +3,10 @@
 from workflows.delivery import DeliveryWorkflow, DigestWorkflow
 from workflows.message import MessageWorkflow
 from workflows.monitor import NetworkMonitorWorkflow
+from workflows.rating import RatingWorkflow
 from workflows.retention import RetentionWorkflow
 from workflows.surge import SurgeWorkflow
 from workflows.triage import TriageReminderWorkflow
 
 ALL_WORKFLOWS = [MessageWorkflow, TriageReminderWorkflow, NetworkMonitorWorkflow, DeliveryWorkflow, DigestWorkflow,
-                 SurgeWorkflow, RetentionWorkflow]
+                 SurgeWorkflow, RetentionWorkflow, RatingWorkflow]
