@@ -115,5 +115,5 @@ criteria:
     with pytest.raises(RatingConfigError, match="от большей доли к меньшей"):
         RatingConfig.from_yaml(text.replace("-1", "1").replace("[{share: 0, points: 5}]",
                                                                "[{share: 0, points: 1}, {share: 0.5, points: 5}]"))
-    with pytest.raises(RatingConfigError, match="criteria.speed"):
+    with pytest.raises(RatingConfigError, match=r"criteria\.speed"):
         RatingConfig.from_yaml(text.replace("timeliness", "speed").replace("-1", "1"))
