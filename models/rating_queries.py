@@ -13,7 +13,8 @@ that reached the body (``message_body.received_at`` set). The criteria (see ``co
   that closed or were breached, not breached while the body held the message;
 * escalations — no breach held by the body that reached leadership (``escalated_to`` has ``leadership``).
 
-Blame follows the holder: a breach recorded with ``held_by = "tsur"`` never counts against a body.
+Blame follows the holder: a breach recorded with ``held_by = "tsur"`` never counts against a body. A message
+closed without an answer (P14, dismissed) counts as a message without a breach unless one was recorded first.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def quarter_facts(session: Session, q: Quarter) -> dict[str, BodyFacts]:
     bad_return: dict[str, set[str]] = defaultdict(set)
     escalated: dict[str, set[str]] = defaultdict(set)
     p10_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    rows = session.execute(sql(col(Deadline.workflow_id), col(Deadline.step), col(Deadline.body), col(Deadline.breached), col(Deadline.held_by), col(Deadline.escalated_to), col(Deadline.status))
+    rows = session.execute(sql(col(Deadline.workflow_id), col(Deadline.step), col(Deadline.body), col(Deadline.breached),
+                               col(Deadline.held_by), col(Deadline.escalated_to), col(Deadline.status))
                         .join(Message, col(Message.workflow_id) == col(Deadline.workflow_id)).where(inq)).all()
     for wid, step, body, breached, held_by, escalated_to, status in rows:
         own = breached and held_by is not None and held_by != "tsur"
@@ -79,7 +81,8 @@ def quarter_facts(session: Session, q: Quarter) -> dict[str, BodyFacts]:
 
     # P8: a return the curator answered by routing the message back to the same body was not justified.
     returned_at: dict[tuple[str, str], int] = {}
-    events = session.execute(sql(col(MessageEvent.workflow_id), col(MessageEvent.seq), col(MessageEvent.kind), col(MessageEvent.body), col(MessageEvent.data))
+    events = session.execute(sql(col(MessageEvent.workflow_id), col(MessageEvent.seq), col(MessageEvent.kind),
+                                 col(MessageEvent.body), col(MessageEvent.data))
                           .join(Message, col(Message.workflow_id) == col(MessageEvent.workflow_id))
                           .where(inq, col(MessageEvent.kind).in_(("returned", *ROUTE_KINDS)))
                           .order_by(col(MessageEvent.workflow_id), col(MessageEvent.seq))).all()
@@ -166,7 +169,8 @@ def mark_published(engine: Engine, quarter: str, at: datetime) -> int:
 def zones_by_body(session: Session, quarters: list[str]) -> dict[int, dict[str, str | None]]:
     """Per body id: quarter → zone (None: rated with no score), for the quarters asked."""
     out: dict[int, dict[str, str | None]] = defaultdict(dict)
-    for body_id, quarter, zone in session.execute(sql(col(BodyRating.body_id), col(BodyRating.quarter), col(BodyRating.zone))
+    for body_id, quarter, zone in session.execute(sql(col(BodyRating.body_id), col(BodyRating.quarter),
+                                                      col(BodyRating.zone))
                                                .where(col(BodyRating.quarter).in_(quarters))).all():
         out[body_id][quarter] = zone
     return out

@@ -1,4 +1,4 @@
-"""The quarterly rating (``/ratings``, Order items 11–13): a quarter's table, its XLSX, the nomination list
+"""The quarterly rating (``/ratings``, Order items 11–13): a quarter's table, its XLSX and PDF, the nomination list
 (A12), and computing a quarter again (ЦУР: curators and administrators) until it is published.
 
 A published quarter (its heads were told, A13) is final: computing it again is a 409.
@@ -13,10 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from activities.rating import compute_quarter, load_config, nominations
-from activities.rating_xlsx import render_xlsx
+from activities.rating_docs import render_pdf, render_xlsx
 from api.auth import require_roles
 from api.deps import get_engine, get_session, get_settings
 from api.errors import Conflict, NotFound, Unprocessable, error_responses
@@ -103,7 +103,8 @@ def _out(session: Session, q: Quarter, rows: list[tuple[BodyRating, Body]], sett
         p = parents.get(b.parent_id or -1)
         bodies.append(BodyRatingOut(
             body=b.code, name=b.name, parent=p.code if p else None, parent_name=p.name if p else None,
-            messages=r.messages, score=r.score, zone=r.zone, zone_title=ZONE_TITLES.get(r.zone or "", "недостаточно данных"),
+            messages=r.messages, score=r.score, zone=r.zone,
+            zone_title=ZONE_TITLES.get(r.zone or "", "недостаточно данных"),
             criteria=[CriterionOut(key=k, title=titles.get(k, k), **v) for k, v in r.criteria.items()],
             computed_at=r.computed_at, published_at=r.published_at))
     return QuarterOut(quarter=str(q), title=q.title, formula_version=rows[0][0].formula_version if rows else None,
@@ -128,7 +129,7 @@ def get_nominations(session: Annotated[Session, Depends(get_session)],
     if quarter is not None:
         q = _quarter(quarter)
     else:
-        latest = session.exec(select(BodyRating.quarter).order_by(BodyRating.quarter.desc()).limit(1)).first()  # type: ignore[attr-defined]
+        latest = session.exec(select(BodyRating.quarter).order_by(col(BodyRating.quarter).desc()).limit(1)).first()
         if latest is None:
             return NominationsOut(quarter="", bodies=[])
         q = Quarter.parse(latest)
@@ -145,6 +146,20 @@ def get_xlsx(session: Annotated[Session, Depends(get_session)], settings: Annota
     data = render_xlsx(q, rows, load_config(settings), parents)
     return Response(content=data, media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="rating-{q}.xlsx"'})
+
+
+@router.get("/{quarter}.pdf", dependencies=READ,
+            responses={**error_responses(404), 200: {"content": {"application/pdf": {}}}},
+            response_class=Response, summary="Рейтинг за квартал в PDF")
+async def get_pdf(engine: Annotated[Engine, Depends(get_engine)], settings: Annotated[Settings, Depends(get_settings)],
+                  quarter: Annotated[str, Path(description="Квартал, например 2026-Q3", max_length=20)]) -> Response:
+    q = _quarter(quarter)
+    with Session(engine) as session:
+        rows = _rows(session, q)
+        parents = {i: b.name for i, b in _parents(session, rows).items()}
+    data = await asyncio.to_thread(render_pdf, q, rows, load_config(settings), parents)
+    return Response(content=data, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="rating-{q}.pdf"'})
 
 
 @router.post("/{quarter}/compute", response_model=QuarterOut, dependencies=COMPUTE,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlmodel import Session, select
 
 from models.rating import BodyRating
@@ -59,6 +60,7 @@ async def test_a11_only_tsur_computes(http, world):
 @pytest.mark.parametrize("bad", ["2026-Q5", "2026Q3", "третий"])
 async def test_a11_a_bad_quarter_is_a_russian_422(http, world, bad):
     for method, url, kw in (("GET", V1, {"params": {"quarter": bad}}), ("GET", f"{V1}/{bad}.xlsx", {}),
+                            ("GET", f"{V1}/{bad}.pdf", {}),
                             ("POST", f"{V1}/{bad}/compute", {}), ("GET", f"{V1}/nominations", {"params": {"quarter": bad}})):
         res = await http.request(method, url, headers=world.auth("curator"), **kw)
         assert res.status_code == 422, (method, url, res.text)
@@ -76,7 +78,7 @@ async def test_a11_unknown_quarter_404_future_quarter_422(http, world):
     assert res.status_code == 422 and res.json()["errors"][0]["field"] == "query.quarter"
 
 
-async def test_a11_xlsx_download_and_a_published_quarter_is_final(http, world, db):
+async def test_a11_xlsx_and_pdf_download_and_a_published_quarter_is_final(http, world, db):
     seed_quarter(db)
     cur = world.auth("curator")
     assert (await http.post(f"{V1}/2026-Q3/compute", headers=cur)).status_code == 200
@@ -87,6 +89,13 @@ async def test_a11_xlsx_download_and_a_published_quarter_is_final(http, world, d
     rows = {r[0].value: r for r in ws.iter_rows(min_row=3)}
     assert rows["Министерство транспорта и дорожного хозяйства РСО-Алания"][-2].value == 5.0
     assert rows["Министерство транспорта и дорожного хозяйства РСО-Алания"][-1].fill.start_color.rgb == "FF92D050"
+    res = await http.get(f"{V1}/2026-Q3.pdf", headers=cur)
+    assert res.status_code == 200 and res.headers["content-type"] == "application/pdf"
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(res.content)).pages).split())
+    assert "Рейтинг органов и организаций: III квартал 2026 г." in text
+    assert "Министерство здравоохранения РСО" in text and "жёлтая" in text and "3,5" in text
+    assert "недостаточно данных" in text and "от 3 до 3,9" in text
+    assert (await http.get(f"{V1}/2025-Q2.pdf", headers=cur)).status_code == 404
     mark_published(db, "2026-Q3", datetime(2026, 10, 1, 7, tzinfo=UTC))
     res = await http.post(f"{V1}/2026-Q3/compute", headers=cur)
     assert res.status_code == 409 and res.json()["code"] == "rating_published"

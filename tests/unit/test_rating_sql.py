@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from activities.rating import compute_quarter, nominations, publish_events
-from activities.rating_xlsx import render_xlsx
+from activities.rating_docs import render_xlsx
 from domain.rating import Quarter, RatingConfig
 from models.rating import BodyRating
 from models.rating_queries import QuarterPublished, mark_published, quarter_facts, quarter_rows
