@@ -22,7 +22,17 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from domain.notifications import NotificationEvent, NotificationEventBatch, NotificationKind
-from domain.rating import STREAK, BodyFacts, BodyResult, Quarter, RatingConfig, RatingRun, nominated, rate
+from domain.rating import (
+    STREAK,
+    BodyFacts,
+    BodyResult,
+    Quarter,
+    RatingConfig,
+    RatingRun,
+    RatingTask,
+    nominated,
+    rate,
+)
 from models.rating import BodyRating
 from models.rating_queries import (
     QuarterPublished,
@@ -108,14 +118,18 @@ class RatingActivities:
         self._delivery = DeliveryActivities(engine, client, settings)
 
     @activity.defn(name="rate_quarter")
-    async def rate_quarter(self, quarter: str) -> RatingRun:
-        """Compute (unless already published), publish and notify; safe to run twice."""
+    async def rate_quarter(self, task: RatingTask) -> RatingRun:
+        """Compute (unless already published), publish and notify at ``task.at`` (the workflow's time); safe to
+        run twice. A quarter not yet ended at ``task.at`` is refused (non-retryable)."""
         try:
-            q = Quarter.parse(quarter)
+            q = Quarter.parse(task.quarter)
         except ValueError as e:
             raise ApplicationError(str(e), type="BadQuarter", non_retryable=True) from e
+        at = task.at if task.at.tzinfo else task.at.replace(tzinfo=UTC)
+        if q.end() > at:
+            raise ApplicationError(f"{q.title} ещё не закончился: рейтинг считается по итогам квартала",
+                                   type="BadQuarter", non_retryable=True)
         cfg = load_config(self._settings)
-        at = datetime.now(UTC)
         try:
             await asyncio.to_thread(compute_quarter, self._engine, cfg, q, at)
         except QuarterPublished:

@@ -273,6 +273,13 @@ def nominated(zones: list[Zone | str | None]) -> bool:
     return len(zones) >= STREAK and all(z == Zone.green for z in zones[-STREAK:])
 
 
+class RatingTask(BaseModel):
+    """The ``rate_quarter`` activity's input: the quarter and the workflow's time."""
+
+    quarter: str
+    at: datetime
+
+
 class RatingRun(BaseModel):
     """What one run of ``RatingWorkflow`` did."""
 

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session, select
+from temporalio.client import WorkflowFailureError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -107,6 +108,10 @@ async def test_a11_the_scheduled_run_rates_the_quarter_just_ended_once(world: Wo
     assert desc.status is not None and desc.status.name == "COMPLETED"
     # The schedule firing again for the same quarter (a retry, a restarted worker): the child id is taken.
     assert await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4]) is None
+    # A quarter that has not ended is refused, in Russian, without retries.
+    with pytest.raises(WorkflowFailureError) as err:
+        await run(w, rating_queue, "2027-Q1", f"rating-early-{uuid.uuid4().hex[:4]}")
+    assert "I квартал 2027 г. ещё не закончился" in str(err.value.cause.cause)
 
 
 async def test_a11_the_schedule_is_created_once_quarterly_at_1000_moscow(dev_env: WorkflowEnvironment) -> None:
