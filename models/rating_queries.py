@@ -62,22 +62,32 @@ def quarter_facts(session: Session, q: Quarter) -> dict[str, BodyFacts]:
     bad_return: dict[str, set[str]] = defaultdict(set)
     escalated: dict[str, set[str]] = defaultdict(set)
     p10_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    rows = session.execute(sql(col(Deadline.workflow_id), col(Deadline.step), col(Deadline.body), col(Deadline.breached),
-                               col(Deadline.held_by), col(Deadline.escalated_to), col(Deadline.status))
+    # Who held a message when it slipped: the deadline row, else the (immutable) ``breach`` event — rows
+    # projected before the projection kept ``held_by`` through later escalation rungs lost it.
+    breach_holder: dict[tuple[str, str], str] = {}
+    for wid, data in session.execute(sql(col(MessageEvent.workflow_id), col(MessageEvent.data))
+                                     .join(Message, col(Message.workflow_id) == col(MessageEvent.workflow_id))
+                                     .where(inq, col(MessageEvent.kind) == "breach")).all():
+        if (data or {}).get("deadline_id") and data.get("held_by"):
+            breach_holder[(wid, data["deadline_id"])] = data["held_by"]
+    rows = session.execute(sql(col(Deadline.workflow_id), col(Deadline.deadline_id), col(Deadline.step),
+                               col(Deadline.body), col(Deadline.breached), col(Deadline.held_by),
+                               col(Deadline.escalated_to), col(Deadline.status))
                         .join(Message, col(Message.workflow_id) == col(Deadline.workflow_id)).where(inq)).all()
-    for wid, step, body, breached, held_by, escalated_to, status in rows:
-        own = breached and held_by is not None and held_by != "tsur"
+    for wid, deadline_id, step, body, breached, held_by, escalated_to, status in rows:
+        holder: str = held_by or breach_holder.get((wid, deadline_id)) or ""
+        own = bool(breached) and holder not in ("", "tsur")
         if own and step == "answer":
-            late_answer[held_by].add(wid)
+            late_answer[holder].add(wid)
         if breached and step == "return_window" and body:
             bad_return[body].add(wid)
         if own and "leadership" in (escalated_to or []):
-            escalated[held_by].add(wid)
+            escalated[holder].add(wid)
         if step in P10_STEPS and (status == "closed" or breached):
             for b in ([body] if body else of_message.get(wid, set())):
                 c = p10_counts[b]
                 c[1] += 1
-                c[0] += 0 if (own and held_by == b) else 1
+                c[0] += 0 if (own and holder == b) else 1
 
     # P8: a return the curator answered by routing the message back to the same body was not justified.
     returned_at: dict[tuple[str, str], int] = {}

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from activities.rating import compute_quarter, nominations, publish_events
 from activities.rating_docs import render_xlsx
-from domain.rating import Quarter, RatingConfig
+from domain.rating import Criterion, Quarter, RatingConfig
 from models.rating import BodyRating
 from models.rating_queries import QuarterPublished, mark_published, quarter_facts, quarter_rows
 from models.registry import Body, BodyKind
@@ -141,3 +141,18 @@ def test_a12_nominations_need_four_green_quarters_in_a_row(db: Engine) -> None:
     with Session(db) as s:
         got = nominations(s, Q)
     assert got == [{"body": "mintrans", "name": "Министерство транспорта РСО-Алания", "quarters": four}]
+
+
+def test_p15_a11_holder_is_read_from_the_breach_event_when_the_row_lost_it(db: Engine) -> None:
+    """Deadline rows projected before the projection kept ``held_by`` through later rungs have it empty: the
+    immutable ``breach`` event still says who held the message."""
+    registry(db)
+    s = seed_quarter(db)
+    s.message(["mintrans"], deadlines=[{"step": "answer", "breached": True, "escalated_to": ["leadership"]}],
+              events=[{"kind": "breach", "data": {"deadline_id": "answer-0", "held_by": "mintrans"}}])
+    s.message(["mintrans"], deadlines=[{"step": "answer", "breached": True}],
+              events=[{"kind": "breach", "data": {"deadline_id": "answer-0", "held_by": "tsur"}}])
+    with Session(db) as session:
+        mt = quarter_facts(session, Q)["mintrans"]
+    assert mt.messages == 7
+    assert (mt.tallies[Criterion.timeliness].good, mt.tallies[Criterion.escalations].good) == (6, 6)
