@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from domain.rating import ZONE_TITLES, Quarter, RatingConfig
 from models.rating import BodyRating
 from models.registry import Body
@@ -61,6 +57,10 @@ def _num(v: float | None) -> str:
 
 def render_xlsx(q: Quarter, rows: list[tuple[BodyRating, Body]], cfg: RatingConfig,
                 parents: dict[int, str]) -> bytes:
+    from openpyxl import Workbook  # imported where a workbook is made, like weasyprint for PDFs
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None
