@@ -80,6 +80,9 @@ async def run_worker(settings: Settings) -> None:
     from workflows.weekly_note import ensure_weekly_note_schedule
 
     await ensure_weekly_note_schedule(client, settings.task_queue, reports_config())  # P16, Mondays 09:00 МСК
+    from workflows.rating_schedule import ensure_rating_schedule
+
+    log.info("quarterly rating schedule: %s", await ensure_rating_schedule(client, settings))  # A11-A13
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -24,12 +24,14 @@ def build_activities(engine: Engine, client: Any = None, settings: Settings | No
     if client is not None:
         from activities.account_activity import account_activity_activities
         from activities.delivery import DeliveryActivities, delivery_activities
+        from activities.rating import rating_activities
         from activities.surge import surge_activities
         from activities.weekly_note import weekly_note_activities
 
         notifier = DeliveryActivities(engine, client, settings).notify_events  # record, then start delivery
         extra = [*delivery_activities(engine, client, settings), *surge_activities(engine, client, settings),
                  *account_activity_activities(engine, client, settings),
-                 *weekly_note_activities(engine, client, settings)]
+                 *weekly_note_activities(engine, client, settings),
+                 *rating_activities(engine, client, settings)]
     return [*message_activities(engine, notifier), *network_activities_all(engine, settings),
             *triage_activities(engine), *retention_activities(engine), *extra]

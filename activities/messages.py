@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
@@ -79,11 +79,17 @@ def _insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]
 
 
 def _upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: list[str],
-            where: Any = None) -> None:
+            where: Any = None, keep_while: tuple[str, tuple[str, ...]] | None = None) -> None:
+    """Insert or update by ``keys``. ``keep_while=(flag, columns)``: while ``flag`` stays true, a NULL in
+    ``columns`` keeps the stored value (a later projection of a deadline carries no unchanged breach)."""
     if not rows:
         return
     stmt = _insert(conn, table).values(list(rows))
     update = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    if keep_while is not None:
+        flag, columns = keep_while
+        for c in columns:
+            update[c] = case((stmt.excluded[flag], func.coalesce(stmt.excluded[c], table.c[c])), else_=None)
     conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update, where=where))
 
 
@@ -226,7 +232,9 @@ class MessageActivities:
             # Upsert: a transition written by a task that then failed is overwritten by the one that stood.
             _upsert(conn, _table(MessageEvent), events, ["workflow_id", "seq"])
             _upsert(conn, _table(Draft), drafts, ["workflow_id", "draft_id"])
-            _upsert(conn, _table(Deadline), deadlines, ["workflow_id", "deadline_id"])
+            # Who held it when it slipped (P15) comes with the breach, projected only when the breach changed.
+            _upsert(conn, _table(Deadline), deadlines, ["workflow_id", "deadline_id"],
+                    keep_while=("breached", ("held_by", "cause", "declared_at")))
             conn.execute(delete(_table(ProjectionFailure)).where(_table(ProjectionFailure).c.workflow_id == wid))
 
     # ------------------------------------------------------------------ outbox

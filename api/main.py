@@ -26,6 +26,7 @@ from api.routes import (
     messages,
     moderation,
     notifications,
+    ratings,
     registry,
     reports,
     retire,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(notifications.router)
     app.include_router(contacts.router)
     app.include_router(reports.router)
+    app.include_router(ratings.router)
     app.include_router(codec.router)
     install_pages(app)
     install_docs(app, settings.docs_enabled)

@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     telegram_token: str = ""
     webhook_replay_window_seconds: int = Field(default=300, ge=30, le=3600)
     surge_config: Path | None = None
+    rating_config: Path | None = None  # the quarterly rating's formula (A11); default config/rating.yaml
     # Payload encryption in Temporal (workflows/codec.py): "k2:<base64 key>,k1:<base64 key>", first encrypts.
     codec_keys: SecretStr = SecretStr("")
     # Origins of the Temporal Web UI allowed to call /codec (comma-separated); empty: the dev server's UI.
