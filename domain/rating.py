@@ -49,6 +49,7 @@ class Criterion(StrEnum):
     quality = "quality"            # P7, P9: drafts approved without rework
     final_answer = "final_answer"  # P10: final answer after an intermediate one in time
     escalations = "escalations"    # P15: no breach of the body reaching leadership
+    accounts = "accounts"          # A8: weeks its official accounts published at least 3 times
 
 
 # ---------------------------------------------------------------------------------------------- quarters

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from domain.rating import BodyFacts, BodyResult, Criterion, Quarter, RatingConfig, Tally
+from models.account_checks import AccountWeek
 from models.rating import BodyRating
 from models.readmodel import Deadline, Draft, Message, MessageBody, MessageEvent
 from models.registry import Body
@@ -113,7 +114,19 @@ def quarter_facts(session: Session, q: Quarter) -> dict[str, BodyFacts]:
         d[1] += 1
         d[0] += 0 if status == "returned" else 1
 
+    weeks: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # A8: checked weeks of the body's accounts
+    first, after = q.start().date(), q.end().date()
+    for body, meets in session.execute(sql(col(Body.code), col(AccountWeek.meets))
+                                       .join(Body, col(Body.id) == col(AccountWeek.body_id))
+                                       .where(col(AccountWeek.week_start) >= first, col(AccountWeek.week_start) < after,
+                                              col(AccountWeek.posts).is_not(None))).all():
+        w = weeks[body]
+        w[1] += 1
+        w[0] += int(bool(meets))
+
     facts: dict[str, BodyFacts] = {}
+    for body in weeks.keys() - msgs.keys():
+        msgs[body] = set()  # accounts checked, no messages: facts shown, too few messages for a score
     for body, wids in msgs.items():
         n = len(wids)
         g, t = drafts.get(body, [0, 0])
@@ -124,6 +137,8 @@ def quarter_facts(session: Session, q: Quarter) -> dict[str, BodyFacts]:
             Criterion.quality: Tally(good=g, total=t),
             Criterion.final_answer: Tally(good=pg, total=pt),
             Criterion.escalations: Tally(good=n - len(escalated[body] & wids), total=n),
+            Criterion.accounts: Tally(good=weeks[body][0], total=weeks[body][1]) if body in weeks
+            else Tally(good=0, total=0),
         })
     return facts
 

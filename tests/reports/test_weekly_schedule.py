@@ -4,12 +4,14 @@ time), and a run it starts builds the note of the week before the run's own time
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio.client import ScheduleCalendarSpec, ScheduleRange
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.weekly_note import ReportsConfig, WeekPeriod
@@ -29,6 +31,8 @@ def outbox_keys(engine: Engine, prefix: str) -> list[str]:
 async def test_p16_the_schedule_is_created_once_on_mondays_at_0900_moscow_time(dev_env: WorkflowEnvironment) -> None:
     queue = f"otklik-weekly-{uuid.uuid4().hex[:6]}"
     cfg = ReportsConfig()
+    with contextlib.suppress(RPCError):  # another test's worker on this shared server may have made it
+        await dev_env.client.get_schedule_handle(SCHEDULE_ID).delete()
     assert await ensure_weekly_note_schedule(dev_env.client, queue, cfg) is True
     assert await ensure_weekly_note_schedule(dev_env.client, queue, cfg) is False  # a second worker start
     handle = dev_env.client.get_schedule_handle(SCHEDULE_ID)

@@ -156,3 +156,34 @@ def test_p15_a11_holder_is_read_from_the_breach_event_when_the_row_lost_it(db: E
         mt = quarter_facts(session, Q)["mintrans"]
     assert mt.messages == 7
     assert (mt.tallies[Criterion.timeliness].good, mt.tallies[Criterion.escalations].good) == (6, 6)
+
+
+def test_a11_a8_checked_weeks_of_the_bodys_accounts_are_a_criterion(db: Engine) -> None:
+    from datetime import date
+
+    from models.account_checks import AccountWeek
+    from models.registry import SocialAccount
+
+    ids = registry(db)
+    seed_quarter(db)
+    with Session(db) as s:
+        acc = SocialAccount(network="vk", url="https://vk.com/minzdrav_rso", body_id=ids["minzdrav"], network_id="1")
+        s.add(acc)
+        s.flush()
+        weeks = [("2026-W27", date(2026, 6, 29), 2),   # its Monday is in Q2: not this quarter
+                 ("2026-W28", date(2026, 7, 6), 3), ("2026-W29", date(2026, 7, 13), 5),
+                 ("2026-W30", date(2026, 7, 20), 1), ("2026-W31", date(2026, 7, 27), None),  # VK refused: not counted
+                 ("2026-W40", date(2026, 9, 28), 4), ("2026-W41", date(2026, 10, 5), 0)]  # W41: Q4
+        for week, monday, posts in weeks:
+            s.add(AccountWeek(account_id=acc.id or 0, body_id=ids["minzdrav"], week=week, week_start=monday,
+                              posts=posts, meets=(posts or 0) >= 3, error=None if posts is not None else "доступ запрещён"))
+        gkh = SocialAccount(network="vk", url="https://vk.com/gkh_rso", body_id=ids["gkh"], network_id="2")
+        s.add(gkh)
+        s.flush()
+        s.add(AccountWeek(account_id=gkh.id or 0, body_id=ids["gkh"], week="2026-W28", week_start=date(2026, 7, 6),
+                          posts=4, meets=True))
+        s.commit()
+        f = quarter_facts(s, Q)
+    assert (f["minzdrav"].tallies[Criterion.accounts].good, f["minzdrav"].tallies[Criterion.accounts].total) == (3, 4)
+    assert (f["gkh"].tallies[Criterion.accounts].good, f["gkh"].tallies[Criterion.accounts].total) == (1, 1)
+    assert f["mintrans"].tallies[Criterion.accounts].total == 0  # no account checked: left out of its mean
