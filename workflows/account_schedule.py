@@ -5,34 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleCalendarSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleRange,
-    ScheduleSpec,
-)
+from temporalio.client import Client, Schedule
 
 from domain.accounts import ActivityRequest
 from models.settings import Settings
 from workflows.account_activity import WORKFLOW_NAME
-from workflows.scheduling import upsert_schedule
+from workflows.scheduling import calendar_schedule, upsert_schedule
 
 ACCOUNT_ACTIVITY_SCHEDULE_ID = "otklik-account-activity"
 
 
 def account_activity_schedule(settings: Settings) -> Schedule:
-    return Schedule(
-        action=ScheduleActionStartWorkflow(WORKFLOW_NAME, ActivityRequest(), id="otklik-account-activity-run",
-                                           task_queue=settings.task_queue, execution_timeout=timedelta(hours=2)),
-        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(day_of_week=[ScheduleRange(1)], hour=[ScheduleRange(8)],
-                                                          minute=[ScheduleRange(0)], second=[ScheduleRange(0)])],
-                          time_zone_name=settings.timezone),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
-    )
+    return calendar_schedule(WORKFLOW_NAME, ActivityRequest(), run_id="otklik-account-activity-run",
+                             task_queue=settings.task_queue, time_zone=settings.timezone, day_of_week=[1], hour=8,
+                             execution_timeout=timedelta(hours=2))
 
 
 async def ensure_account_activity_schedule(client: Client, settings: Settings) -> bool:

@@ -4,33 +4,19 @@ quarter just ended (A11: «ежеквартально»; A13: results brought to
 
 from __future__ import annotations
 
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleCalendarSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleRange,
-    ScheduleSpec,
-)
+from temporalio.client import Client, Schedule
 
 from models.settings import Settings
 from workflows.rating import SCHEDULE_ID, WORKFLOW_NAME, RatingRequest
-from workflows.scheduling import upsert_schedule
+from workflows.scheduling import calendar_schedule, upsert_schedule
 
 MONTHS = (1, 4, 7, 10)
 
 
 def rating_schedule(settings: Settings) -> Schedule:
-    return Schedule(
-        action=ScheduleActionStartWorkflow(WORKFLOW_NAME, RatingRequest(), id="otklik-quarterly-rating-run",
-                                           task_queue=settings.task_queue),
-        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(
-            month=[ScheduleRange(m) for m in MONTHS], day_of_month=[ScheduleRange(1)], hour=[ScheduleRange(10)],
-            minute=[ScheduleRange(0)], second=[ScheduleRange(0)])], time_zone_name=settings.timezone),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
-    )
+    return calendar_schedule(WORKFLOW_NAME, RatingRequest(), run_id="otklik-quarterly-rating-run",
+                             task_queue=settings.task_queue, time_zone=settings.timezone, month=MONTHS,
+                             day_of_month=[1], hour=10)
 
 
 async def ensure_rating_schedule(client: Client, settings: Settings) -> str:

@@ -4,34 +4,19 @@ deleted when retention is off (``OTKLIK_PERSONAL_DATA_RETENTION_DAYS=0``). Daily
 
 from __future__ import annotations
 
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleCalendarSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleRange,
-    ScheduleSpec,
-)
+from temporalio.client import Client, Schedule
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.retention import RetentionRequest
 from models.settings import Settings
 from workflows.retention import SCHEDULE_ID, WORKFLOW_NAME
-from workflows.scheduling import upsert_schedule
+from workflows.scheduling import calendar_schedule, upsert_schedule
 
 
 def retention_schedule(settings: Settings) -> Schedule:
-    return Schedule(
-        action=ScheduleActionStartWorkflow(
-            WORKFLOW_NAME, RetentionRequest(days=settings.personal_data_retention_days),
-            id="otklik-retention-run", task_queue=settings.task_queue),
-        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(3)], minute=[ScheduleRange(0)],
-                                                          second=[ScheduleRange(0)])],
-                          time_zone_name=settings.timezone),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
-    )
+    return calendar_schedule(WORKFLOW_NAME, RetentionRequest(days=settings.personal_data_retention_days),
+                             run_id="otklik-retention-run", task_queue=settings.task_queue,
+                             time_zone=settings.timezone, hour=3)
 
 
 async def ensure_retention_schedule(client: Client, settings: Settings) -> str:

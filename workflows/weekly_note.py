@@ -12,16 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleCalendarSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleRange,
-    ScheduleSpec,
-)
+from temporalio.client import Client, Schedule
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -49,15 +40,11 @@ class WeeklyNoteWorkflow:
 
 
 def weekly_note_schedule(task_queue: str, cfg: ReportsConfig) -> Schedule:
-    return Schedule(
-        action=ScheduleActionStartWorkflow(WORKFLOW_NAME, WeeklyNoteInput(), id="otklik-weekly-note-run",
-                                           task_queue=task_queue),
-        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(
-            day_of_week=[ScheduleRange(cfg.weekday % 7)],  # Temporal: 0 = Sunday, 1 = Monday
-            hour=[ScheduleRange(cfg.hour)], minute=[ScheduleRange(cfg.minute)], second=[ScheduleRange(0)])],
-            time_zone_name=cfg.timezone),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
-    )
+    from workflows.scheduling import calendar_schedule
+
+    return calendar_schedule(WORKFLOW_NAME, WeeklyNoteInput(), run_id="otklik-weekly-note-run", task_queue=task_queue,
+                             time_zone=cfg.timezone, day_of_week=[cfg.weekday % 7],  # Temporal: 0 = Sunday
+                             hour=cfg.hour, minute=cfg.minute)
 
 
 async def ensure_weekly_note_schedule(client: Client, task_queue: str, cfg: ReportsConfig) -> bool:
