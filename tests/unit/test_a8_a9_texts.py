@@ -57,3 +57,13 @@ def test_a9_a_ban_is_days_1_to_365_or_forever_and_vks_reason_codes() -> None:
     assert ban_comment("spam", None).startswith("Ваш комментарий удалён: спам-рассылка. Доступ к сообществу "
                                                 "ограничен бессрочно")
     assert "до 31.12.2026 03:00 (МСК)" in ban_comment("insult", datetime(2026, 12, 31, tzinfo=UTC))
+
+
+def test_a8_a_bad_week_is_echoed_without_control_characters() -> None:
+    import pytest
+
+    from domain.accounts import WeekError, week_bounds
+
+    with pytest.raises(WeekError) as err:
+        week_bounds("¨\x1c1\x0f\x00")
+    assert "\x00" not in str(err.value) and "\x1c" not in str(err.value) and "2026-W48" in str(err.value)
