@@ -23,10 +23,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/otklik run
 
-# The whole suite on PostgreSQL when reachable (else SQLite), then the database tests on SQLite too.
+# The whole suite on PostgreSQL when reachable (else SQLite), then the database tests on SQLite too; on
+# TEST_WORKERS processes (pytest-xdist; each has its own Temporal dev server, fakes and database).
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(PY) -m pytest -q
-	OTKLIK_TEST_BACKEND=sqlite $(PY) -m pytest -q -m db
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
+	OTKLIK_TEST_BACKEND=sqlite $(PY) -m pytest -q -n $(TEST_WORKERS) -m db
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -72,7 +72,7 @@ async def test_plain_payloads_from_before_encryption_still_decode():
     ("k1:not-base64!", "not valid base64"),
     (f"k1:{base64.b64encode(b'short').decode()}", "16, 24 or 32 bytes"),
     (f"{K1},{K1}", "repeated"),
-])
+], ids=["no-colon", "space-in-id", "not-base64", "short-key", "repeated"])  # K1 is random: ids must not show it
 def test_bad_keys_are_refused_with_a_reason(text, needle):
     with pytest.raises(ValueError, match=needle):
         parse_codec_keys(text)
