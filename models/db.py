@@ -18,13 +18,19 @@ def _unicode_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+# How long a SQLite connection waits for another process's write lock before "database is locked": long
+# enough for any normal write (milliseconds), short enough that a person's request blocked by a stuck process
+# (a frozen worker holding a transaction) gets the API's bounded 503 quickly; activities are retried anyway.
+SQLITE_BUSY_SECONDS = 5.0
+
+
 def make_engine(url: str) -> Engine:
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
     else:
         kwargs.update(pool_size=10, max_overflow=20)
     engine = create_engine(url, **kwargs)
