@@ -12,6 +12,7 @@ keys carry the quarter, so a second run sends nothing twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -130,10 +131,10 @@ class RatingActivities:
             raise ApplicationError(f"{q.title} ещё не закончился: рейтинг считается по итогам квартала",
                                    type="BadQuarter", non_retryable=True)
         cfg = load_config(self._settings)
-        try:
+        # A published quarter is final: its stored rows are sent again under the same keys, so no one gets
+        # them twice; an unpublished one is computed (again) first.
+        with contextlib.suppress(QuarterPublished):
             await asyncio.to_thread(compute_quarter, self._engine, cfg, q, at)
-        except QuarterPublished:
-            pass  # final: the same rows are sent again, under the same keys (nothing twice)
         events = await asyncio.to_thread(publish_events, self._engine, cfg, q, at)
         notified = await self._delivery.notify_events(NotificationEventBatch(events=events)) if events else 0
         await asyncio.to_thread(mark_published, self._engine, str(q), at)

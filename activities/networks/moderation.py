@@ -32,8 +32,8 @@ class CommentGone(Exception):
 
 
 class OkNoDelete(Exception):
-    def __init__(self) -> None:
-        super().__init__(OK_NO_DELETE)
+    def __init__(self, also: str = "") -> None:
+        super().__init__(OK_NO_DELETE + also)
 
 
 @dataclass(frozen=True)

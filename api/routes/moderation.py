@@ -167,11 +167,12 @@ async def moderate(data: ModerationIn, account_id: int = Path(description="Но�
         if account.network == Network.vk.value:
             await _vk_steps(session, settings, account, row, thread, token, until)
         else:
+            unread = ""
             try:
                 _keep(session, row, await read_ok(settings, token, thread))
-            except (CommentGone, ApplicationError):
-                pass  # the evidence is what OK lets us read; the answer is the same
-            raise OkNoDelete()
+            except (CommentGone, ApplicationError) as exc:  # no evidence to keep: the record says why
+                unread = f"; текст комментария не сохранён: {getattr(exc, 'message', None) or exc}"
+            raise OkNoDelete(unread)
     except (CommentGone, OkNoDelete) as exc:
         _finish(session, row, error=str(exc))
         raise Unprocessable(f"{exc} (журнал модерации №{row.id})", code="moderation_refused") from None

@@ -210,3 +210,14 @@ async def test_a9_odnoklassniki_answers_422_delete_by_hand_and_the_decision_is_r
     assert row.text_snapshot == "оскорбление в Одноклассниках" and row.account_id == ctx.ok_account
     listed = await ctx.http.get(f"{V1}/moderation", params={"account": ctx.ok_account}, headers=ctx.world.auth("admin"))
     assert [r["status"] for r in listed.json()] == ["refused"]
+
+
+async def test_a9_ok_a_comment_ok_no_longer_shows_is_recorded_with_why_there_is_no_evidence(
+        ctx: Ctx, db: Engine) -> None:
+    tid = ctx.ok.ok.add_topic(OK_GID, "5550", "Тема")
+    url = f"https://ok.ru/group/{OK_GID}/topic/{tid}?comment=c999999"
+    res = await moderate(ctx, "curator", url, account=ctx.ok_account)
+    assert res.status_code == 422 and res.json()["detail"].startswith(OK_NO_DELETE)
+    [row] = trail(db)
+    assert row.status == "refused" and row.text_snapshot is None
+    assert (row.error or "").startswith(OK_NO_DELETE) and "текст комментария не сохранён" in (row.error or "")
