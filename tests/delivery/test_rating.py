@@ -26,7 +26,7 @@ from models.settings import Settings
 from tests.delivery.conftest import World, until
 from tests.fakes.servers import body_text
 from tests.rating_seed import Q3, Seed
-from tests.workflows.helpers import at, clean_week
+from tests.workflows.helpers import at, clean_week, export_workflow_history
 from workflows.rating import RatingRequest, RatingWorkflow, quarter_workflow_id
 
 MZ_HEAD, RKB_HEAD = "head@minzdrav.otklik.local", "head@rkb.otklik.local"
@@ -54,18 +54,23 @@ async def rating_queue(world: World) -> AsyncIterator[str]:
         yield queue
 
 
-async def run(w: World, queue: str, quarter: str | None, wid: str) -> RatingRun | None:
+async def run(w: World, queue: str, quarter: str | None, wid: str, export: str | None = None) -> RatingRun | None:
     # The clock stands still meanwhile: the quarter is read from workflow.now() at the start.
-    with w.env.auto_time_skipping_disabled():
-        return await asyncio.wait_for(w.env.client.execute_workflow(
-            RatingWorkflow.run, RatingRequest(quarter=quarter), id=wid, task_queue=queue, result_type=RatingRun), 60)
+    try:
+        with w.env.auto_time_skipping_disabled():
+            return await asyncio.wait_for(w.env.client.execute_workflow(
+                RatingWorkflow.run, RatingRequest(quarter=quarter), id=wid, task_queue=queue, result_type=RatingRun),
+                60)
+    finally:
+        if export:
+            await export_workflow_history(w.env.client, wid, export)
 
 
 async def test_a13_each_head_gets_only_their_own_result_and_leadership_the_summary(world: World,
                                                                                   rating_queue: str) -> None:
     w = world
     await w.goto(at(clean_week(await w.now()), 10))
-    result = await run(w, rating_queue, "2026-Q3", quarter_workflow_id("2026-Q3"))
+    result = await run(w, rating_queue, "2026-Q3", quarter_workflow_id("2026-Q3"), export="a11_rating_of_a_quarter")
     assert result is not None and (result.bodies, result.rated, result.published) == (2, 2, True)
     assert result.notified == 5  # two heads + ЦУР head, Chairman, Administration
     await w.goto(await w.now() + timedelta(minutes=30))  # past the digest window of the working day
@@ -100,9 +105,9 @@ async def test_a11_the_scheduled_run_rates_the_quarter_just_ended_once(world: Wo
     sched = "otklik-quarterly-rating-run-"
     # December 2026: the quarter just ended is 2026-Q3, already rated (its child id is taken): nothing again.
     assert Quarter.of(await w.now()) == Quarter(2026, 4)
-    assert await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4]) is None
+    assert await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4], export="a11_rating_already_rated") is None
     await w.goto(at(date(2027, 1, 11), 10))
-    first = await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4])
+    first = await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4], export="a11_rating_scheduled_child")
     assert first is not None and first.quarter == "2026-Q4" and (first.bodies, first.rated) == (2, 0)
     desc = await w.env.client.get_workflow_handle(quarter_workflow_id("2026-Q4")).describe()
     assert desc.status is not None and desc.status.name == "COMPLETED"
@@ -110,7 +115,8 @@ async def test_a11_the_scheduled_run_rates_the_quarter_just_ended_once(world: Wo
     assert await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4]) is None
     # A quarter that has not ended is refused, in Russian, without retries.
     with pytest.raises(WorkflowFailureError) as err:
-        await run(w, rating_queue, "2027-Q1", f"rating-early-{uuid.uuid4().hex[:4]}")
+        await run(w, rating_queue, "2027-Q1", f"rating-early-{uuid.uuid4().hex[:4]}",
+                  export="a11_rating_quarter_not_ended")
     assert "I квартал 2027 г. ещё не закончился" in str(err.value.cause.cause)
 
 

@@ -22,6 +22,7 @@ from models.weekly_notes import WeeklyNoteRow
 from tests.delivery.conftest import World, until
 from tests.fakes.servers import body_text
 from tests.reports.seed import BUILDING, seed_week
+from tests.workflows.helpers import export_workflow_history
 from workflows.weekly_note import WeeklyNoteWorkflow
 
 HEAD, CHAIRMAN, TSUR_HEAD = "head@gov.otklik.local", "chairman@gov.otklik.local", "head@tsur.otklik.local"
@@ -37,10 +38,14 @@ def pdf_text(mail: Mail) -> str:
     return text.replace("- ", "-")
 
 
-async def run_week(w: World, queue: str) -> WeeklyNoteResult:
-    return await asyncio.wait_for(w.env.client.execute_workflow(
-        WeeklyNoteWorkflow.run, WeeklyNoteInput(week="2026-W48"), id=f"weekly-{uuid.uuid4().hex[:6]}",
+async def run_week(w: World, queue: str, notify: bool = True, export: str | None = None) -> WeeklyNoteResult:
+    wid = f"weekly-{uuid.uuid4().hex[:6]}"
+    result = await asyncio.wait_for(w.env.client.execute_workflow(
+        WeeklyNoteWorkflow.run, WeeklyNoteInput(week="2026-W48", notify=notify), id=wid,
         task_queue=queue, result_type=WeeklyNoteResult), 60)
+    if export:
+        await export_workflow_history(w.env.client, wid, export)
+    return result
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +66,7 @@ async def weekly_queue(world: World):  # type: ignore[no-untyped-def]
 async def test_p16_the_head_gets_the_whole_note_and_each_deputy_only_their_bodies(world: World,
                                                                                   weekly_queue: str) -> None:
     w = world
-    result = await run_week(w, weekly_queue)
+    result = await run_week(w, weekly_queue, export="p16_weekly_note_built_and_sent")
     assert result.week == "2026-W48" and result.events == 5  # head, chairman, ЦУР head, two deputies
     head = (await until(lambda: w.smtp.to(HEAD)))[0]
     assert "Еженедельная аналитическая записка ЦУР за 23.11.2026 — 29.11.2026" in str(head["Subject"])
@@ -90,6 +95,8 @@ async def test_p16_a_second_run_of_the_week_replaces_the_note_and_sends_nothing_
     sent = {a: len(w.smtp.to(a)) for a in (HEAD, CHAIRMAN, SOCIAL_DEPUTY, BUILDING_DEPUTY)}
     assert all(sent.values())
     await run_week(w, weekly_queue)
+    rebuilt = await run_week(w, weekly_queue, notify=False, export="p16_weekly_note_rebuilt_only")
+    assert rebuilt.events == 0 and rebuilt.week == "2026-W48"
     await w.goto(await w.now() + timedelta(minutes=20))
     await asyncio.sleep(1.0)
     assert {a: len(w.smtp.to(a)) for a in sent} == sent

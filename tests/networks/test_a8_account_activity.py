@@ -32,6 +32,7 @@ from models.settings import Settings
 from models.tokens import issue_token
 from tests.fakes.ok import RunningFakeOk
 from tests.fakes.vk import RunningFakeVk
+from tests.workflows.helpers import export_workflow_history
 from workflows.account_activity import AccountActivityWorkflow
 from workflows.delivery import DeliveryWorkflow, DigestWorkflow
 
@@ -151,10 +152,14 @@ async def world(db: Engine, db_url: str, ts_env: WorkflowEnvironment, fake_vk: R
         yield setup
 
 
-async def run_check(env: WorkflowEnvironment, setup: Setup, week: str | None = WEEK) -> ActivityRun:
-    return await asyncio.wait_for(env.client.execute_workflow(
-        AccountActivityWorkflow.run, ActivityRequest(week=week), id=f"a8-{uuid.uuid4().hex[:8]}",
-        task_queue=setup.settings.task_queue), 60)
+async def run_check(env: WorkflowEnvironment, setup: Setup, week: str | None = WEEK,
+                    export: str | None = None) -> ActivityRun:
+    wid = f"a8-{uuid.uuid4().hex[:8]}"
+    run = await asyncio.wait_for(env.client.execute_workflow(
+        AccountActivityWorkflow.run, ActivityRequest(week=week), id=wid, task_queue=setup.settings.task_queue), 60)
+    if export:
+        await export_workflow_history(env.client, wid, export)
+    return run
 
 
 async def inbox(engine: Engine, key: str, timeout: float = 20.0) -> list[InboxItem]:
@@ -171,7 +176,7 @@ async def inbox(engine: Engine, key: str, timeout: float = 20.0) -> list[InboxIt
 async def test_a8_own_posts_are_counted_per_week_and_the_bodies_below_three_are_notified(
         world: Setup, db: Engine, ts_env: WorkflowEnvironment) -> None:
     setup, acc = world, world.accounts
-    run = await run_check(ts_env, setup)
+    run = await run_check(ts_env, setup, export="a8_accounts_counted_and_reported")
     assert (run.week, run.checked, run.below, run.refused) == (WEEK, 6, 1, 3)
     with Session(db) as s:
         rows = {r.account_id: r for r in s.exec(select(AccountWeek)).all()}
@@ -254,7 +259,7 @@ async def test_a8_the_weekly_schedule_is_created_once_mondays_at_0800_moscow(dev
 async def test_a8_vk_not_answering_is_retried_then_recorded_and_the_other_accounts_are_still_counted(
         world: Setup, db: Engine, ts_env: WorkflowEnvironment, fake_vk: RunningFakeVk) -> None:
     fake_vk.vk.fail_next("wall.get", 10, times=1000)  # VK's internal error on every attempt
-    run = await run_check(ts_env, world)
+    run = await run_check(ts_env, world, export="a8_every_attempt_failed_fault_recorded")
     assert (run.checked, run.refused) == (6, 5)  # F: its id was never resolved
     with Session(db) as s:
         rows = {r.account_id: r for r in s.exec(select(AccountWeek)).all()}

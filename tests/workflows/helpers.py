@@ -264,9 +264,14 @@ HISTORIES = Path(__file__).resolve().parent / "histories"
 
 async def export_history(harness: Harness, wid: str, name: str) -> None:
     """With ``OTKLIK_EXPORT_HISTORIES=1``, save the workflow's history for the replay test."""
+    await export_workflow_history(harness.client, wid, name)
+
+
+async def export_workflow_history(client: Client, wid: str, name: str) -> None:
+    """The same for any workflow on any test server (the reports' and schedules' workflows too)."""
     if os.environ.get("OTKLIK_EXPORT_HISTORIES") != "1":
         return
-    history = await asyncio.wait_for(harness.client.get_workflow_handle(wid).fetch_history(), TIMEOUT)
+    history = await asyncio.wait_for(client.get_workflow_handle(wid).fetch_history(), TIMEOUT)
     (HISTORIES / f"{name}.json").write_text(history.to_json(), encoding="utf-8")
 
 

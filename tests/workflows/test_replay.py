@@ -4,6 +4,8 @@ only when the change is meant to be incompatible with running workflows (and say
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
@@ -18,7 +20,10 @@ FILES = sorted(HISTORIES.glob("*.json"))
 
 
 def test_histories_are_exported():
-    assert len(FILES) >= 14, "export histories with OTKLIK_EXPORT_HISTORIES=1 pytest tests/workflows"
+    assert len(FILES) >= 22, "export histories with OTKLIK_EXPORT_HISTORIES=1 pytest tests/workflows"
+    kinds = {json.loads(p.read_text(encoding="utf-8"))["events"][0]["workflowExecutionStartedEventAttributes"]
+             ["workflowType"]["name"] for p in FILES}
+    assert {"MessageWorkflow", "AccountActivityWorkflow", "WeeklyNoteWorkflow", "RatingWorkflow"} <= kinds
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
