@@ -7,8 +7,8 @@ read (``wall.get`` / ``mediatopic.getTopics``) and the comments of each, threads
 ``discussions.getComments`` from the topic's anchor); a VK community's discussion boards too — the
 recently updated topics (``board.getTopics``, ``order=1``) and their comments newest first
 (``board.getComments``, ``sort=desc``) down to the topic's cursor. A board the service key may not read
-(a closed community, boards switched off) is reported in ``PollResult.warning`` and does not fail the wall. Every citizen's item goes through
-``models.candidates.record_candidate`` with the canonical external id (``domain.vk``, ``domain.ok``) —
+(a closed community, boards switched off) is reported in ``PollResult.warning`` and does not fail the wall.
+Every citizen's item goes through ``models.candidates.record_candidate`` with the canonical external id (``domain.vk``, ``domain.ok``) —
 the community's own posts and answers are skipped — and only then does the cursor move
 (``models.networks``). Exactly once: a crash re-reads, an overlapping run records the same ids, and the
 unique ``(network, external_id)`` makes both no-ops.
@@ -182,12 +182,8 @@ class NetworkMonitor:
     @staticmethod
     def _vk_board_comment(c: dict[str, Any], owner: int, topic: int, gid: int) -> CandidateIn:
         cid = int(c["id"])
-        return CandidateIn(
-            network=Network.vk, external_id=vkid.board_external_id(owner, topic, cid), kind=CandidateKind.topic_comment,
-            source=CandidateSource.vk_poll, url=f"https://vk.com/topic{owner}_{topic}?post={cid}", post_id=str(topic),
-            comment_id=str(cid), community_id=str(gid), author=_vk_author(int(c["from_id"])),
-            text=str(c.get("text") or "")[:20000], attachments=vkid.attachments(list(c.get("attachments") or [])),
-            posted_at=datetime.fromtimestamp(int(c["date"]), UTC), raw_payload=json.dumps(c, ensure_ascii=False))
+        return _vk_reply(c, gid, external_id=vkid.board_external_id(owner, topic, cid), kind=CandidateKind.topic_comment,
+                         url=f"https://vk.com/topic{owner}_{topic}?post={cid}", post=topic)
 
     @staticmethod
     def _vk_post(p: dict[str, Any], gid: int) -> CandidateIn:
@@ -202,13 +198,8 @@ class NetworkMonitor:
     @staticmethod
     def _vk_comment(c: dict[str, Any], owner: int, post: int, gid: int) -> CandidateIn:
         cid = int(c["id"])
-        return CandidateIn(
-            network=Network.vk, external_id=vkid.comment_external_id(owner, post, cid), kind=CandidateKind.comment,
-            source=CandidateSource.vk_poll, url=f"https://vk.com/wall{owner}_{post}?reply={cid}", post_id=str(post),
-            comment_id=str(cid), community_id=str(gid), author=_vk_author(int(c["from_id"])),
-            text=str(c.get("text") or "")[:20000], attachments=vkid.attachments(list(c.get("attachments") or [])),
-            posted_at=datetime.fromtimestamp(int(c["date"]), UTC),
-            raw_payload=json.dumps({k: v for k, v in c.items() if k != "thread"}, ensure_ascii=False))
+        return _vk_reply(c, gid, external_id=vkid.comment_external_id(owner, post, cid), kind=CandidateKind.comment,
+                         url=f"https://vk.com/wall{owner}_{post}?reply={cid}", post=post)
 
     # ------------------------------------------------------------------ OK
 
@@ -303,6 +294,17 @@ def _valid(build: Callable[..., CandidateIn], *args: Any) -> CandidateIn | None:
                     cand.posted_at)
         cand = cand.model_copy(update={"posted_at": None})
     return cand
+
+
+def _vk_reply(c: dict[str, Any], gid: int, *, external_id: str, kind: CandidateKind, url: str,
+              post: int) -> CandidateIn:
+    """A comment under a wall post or in a board topic as a candidate (its reply thread is not kept)."""
+    return CandidateIn(
+        network=Network.vk, external_id=external_id, kind=kind, source=CandidateSource.vk_poll, url=url,
+        post_id=str(post), comment_id=str(int(c["id"])), community_id=str(gid), author=_vk_author(int(c["from_id"])),
+        text=str(c.get("text") or "")[:20000], attachments=vkid.attachments(list(c.get("attachments") or [])),
+        posted_at=datetime.fromtimestamp(int(c["date"]), UTC),
+        raw_payload=json.dumps({k: v for k, v in c.items() if k != "thread"}, ensure_ascii=False))
 
 
 def _vk_author(from_id: int) -> Author:
