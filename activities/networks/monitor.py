@@ -8,8 +8,9 @@ read (``wall.get`` / ``mediatopic.getTopics``) and the comments of each, threads
 recently updated topics (``board.getTopics``, ``order=1``) and their comments newest first
 (``board.getComments``, ``sort=desc``) down to the topic's cursor. A board the service key may not read
 (a closed community, boards switched off) is reported in ``PollResult.warning`` and does not fail the wall.
-Every citizen's item goes through ``models.candidates.record_candidate`` with the canonical external id (``domain.vk``, ``domain.ok``) —
-the community's own posts and answers are skipped — and only then does the cursor move
+Every citizen's item goes through ``models.candidates.record_candidate`` with the canonical external id
+(``domain.vk``, ``domain.ok``) — the community's own posts and answers are skipped — and only then does the
+cursor move
 (``models.networks``). Exactly once: a crash re-reads, an overlapping run records the same ids, and the
 unique ``(network, external_id)`` makes both no-ops.
 
