@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
 
+from domain.bounds import echoable
+
 MSK = ZoneInfo("Europe/Moscow")
 MIN_POSTS_PER_WEEK = 3  # п. 8 Порядка
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -43,7 +45,7 @@ def week_bounds(label: str) -> tuple[datetime, datetime]:
     """``"2026-W48"`` → (Monday 00:00 MSK, the next Monday 00:00 MSK); the end is excluded."""
     m = _WEEK.match(label.strip())
     if not m:
-        raise WeekError(f"Неделя «{_shown(label)}» указана неверно: нужен вид 2026-W48 (год и номер недели по ISO)")
+        raise WeekError(f"Неделя «{echoable(label)}» указана неверно: нужен вид 2026-W48 (год и номер недели по ISO)")
     try:
         monday = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
@@ -177,8 +179,3 @@ def ban_comment(reason: str, until: datetime | None) -> str:
     term = "бессрочно" if until is None else f"до {until.astimezone(MSK):%d.%m.%Y %H:%M} (МСК)"
     return (f"Ваш комментарий удалён: {REASON_TITLES.get(reason, 'нарушение правил')}. Доступ к сообществу "
             f"ограничен {term} по правилам сообщества и Порядку ведения официальных аккаунтов.")
-
-
-def _shown(text: str) -> str:
-    """What a person typed, as it may be echoed back in an error: printable characters only, at most 40."""
-    return "".join(ch for ch in text if ch.isprintable())[:40]

@@ -41,3 +41,8 @@ BoundedDatetime = Annotated[
 # For query parameters (FastAPI's ``Query`` carries the schema there): ``Query(json_schema_extra=DATETIME_QUERY)``.
 QueryDatetime = Annotated[AwareDatetime, AfterValidator(check_year)]
 DATETIME_QUERY = {"pattern": DATETIME_PATTERN}
+
+
+def echoable(text: str, limit: int = 40) -> str:
+    """What a person typed, as it may be echoed back in an error: printable characters only, at most ``limit``."""
+    return "".join(ch for ch in text if ch.isprintable())[:limit]

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, Field
 
+from domain.bounds import echoable
+
 MSK = ZoneInfo("Europe/Moscow")
 WEEK_PATTERN = r"^\d{4}-W\d{2}$"
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
@@ -43,7 +45,7 @@ class WeekPeriod(BaseModel):
     def of_week(cls, week: str, zone: ZoneInfo = MSK) -> WeekPeriod:
         m = _WEEK.fullmatch(week or "")
         if not m:
-            raise BadWeek(f"Неделя «{_shown(week)}» указана неверно: нужен формат ГГГГ-Wнн, например 2026-W48")
+            raise BadWeek(f"Неделя «{echoable(week)}» указана неверно: нужен формат ГГГГ-Wнн, например 2026-W48")
         year, num = int(m.group(1)), int(m.group(2))
         try:
             monday = date.fromisocalendar(year, num, 1)
@@ -279,8 +281,3 @@ def plural(n: int, one: str, few: str, many: str) -> str:
 
 def signed(n: int) -> str:
     return f"+{n}" if n > 0 else ("0" if n == 0 else f"−{abs(n)}")
-
-
-def _shown(text: str) -> str:
-    """What a person typed, as it may be echoed back in an error: printable characters only, at most 40."""
-    return "".join(ch for ch in text if ch.isprintable())[:40]

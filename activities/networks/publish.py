@@ -118,8 +118,8 @@ class NetworkPublisher:
                     if not exc.non_retryable:
                         raise
                     last = exc
-        if last is None:
-            raise VkApiError(15, "board.getComments", "no token to read with")
+        if last is None:  # neither the account's own token nor the app's service key
+            raise VkApiError(15, "read", "no token to read with")
         raise last
 
     async def _publish_vk(self, req: PublishRequest, account: SocialAccount, token: str) -> PublishResult:
