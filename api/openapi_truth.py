@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.errors import error_responses
+from domain.bounds import NO_NUL
 
 PUBLIC = ("/healthz", "/readyz", "/api/v1/integrations/vk/callback", "/openapi.json", "/docs", "/metrics")
 WRITES = {"post", "put", "patch", "delete"}
@@ -63,7 +64,6 @@ def _truthful(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 HTTP_URL = r"^https?://[^\s\x00]{3,}$"
-NO_NUL = r"^[^\x00]*$"
 
 
 def _no_nul(node: Any) -> None:
@@ -81,6 +81,8 @@ def _no_nul(node: Any) -> None:
     if isinstance(patterns, dict) and len(patterns) == 1 and "additionalProperties" not in node:
         node["additionalProperties"] = False
         node.setdefault("propertyNames", {})["pattern"] = next(iter(patterns))
+    elif node.get("type") == "object" and isinstance(node.get("additionalProperties"), dict):
+        node.setdefault("propertyNames", {}).setdefault("pattern", NO_NUL)  # a map's keys are strings too
     for key, value in node.items():
         if key not in ("pattern", "enum", "const", "example", "examples", "default"):
             _no_nul(value)

@@ -21,7 +21,7 @@ from pydantic import (
 )
 from sqlmodel import SQLModel
 
-from domain.bounds import NO_NUL, BoundedDatetime
+from domain.bounds import HTTP_URL, NO_NUL, NO_SPACE, BoundedDatetime
 from domain.messages import (
     Acceptance,
     Approval,
@@ -256,11 +256,11 @@ WORKFLOW_ID_PATTERN = r"^msg-[a-z]+-[A-Za-z0-9_.:~\-]+$"
 class AuthorIn(Strict, Author):
     """Автор сообщения в соцсети."""
 
-    profile_url: Annotated[str, StringConstraints(min_length=10, max_length=500, pattern=r"^https?://\S+$")] | None = None
+    profile_url: Annotated[str, StringConstraints(min_length=10, max_length=500, pattern=HTTP_URL)] | None = None
 
 
 class AttachmentIn(Strict, Attachment):
-    url: Annotated[str, StringConstraints(min_length=8, max_length=1000, pattern=r"^https?://\S+$")]
+    url: Annotated[str, StringConstraints(min_length=8, max_length=1000, pattern=HTTP_URL)]
 
 
 class ClassificationIn(Strict, ClassificationFields):
@@ -272,12 +272,12 @@ class MessageIntake(Strict, BaseModel):
     """Сообщение из открытого источника: лента мониторинга или ручной ввод куратором."""
 
     network: MessageNetwork = Field(description="Соцсеть: vk, ok, other")
-    external_id: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S+$")] = Field(
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_SPACE)] = Field(
         description="id сообщения в соцсети. ВКонтакте: wall{owner}_{post} (запись), "
         "wall{owner}_{post}_reply{comment} (комментарий), topic{owner}_{topic}_post{comment} (обсуждение)")
     post_id: text(100) | None = None  # type: ignore[valid-type]
     comment_id: text(100) | None = None  # type: ignore[valid-type]
-    url: Annotated[str, StringConstraints(min_length=8, max_length=1000, pattern=r"^https?://\S+$")]
+    url: Annotated[str, StringConstraints(min_length=8, max_length=1000, pattern=HTTP_URL)]
     author: AuthorIn
     text: text(20000)  # type: ignore[valid-type]
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)

@@ -7,11 +7,18 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from api.schemas import Strict, StrictModel, text
-from domain.accounts import Ban, ModerationReason
+from domain.accounts import BanDays, BanForever, ModerationReason
 
 
-class BanIn(Strict, Ban):
-    """{"days": 1…365} или {"forever": true}"""
+class BanDaysIn(Strict, BanDays):
+    """{"days": 1…365}"""
+
+
+class BanForeverIn(Strict, BanForever):
+    """{"forever": true}"""
+
+
+BanIn = BanDaysIn | BanForeverIn
 
 
 class ModerationIn(StrictModel):

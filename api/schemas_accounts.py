@@ -7,12 +7,13 @@ from typing import Annotated
 from pydantic import BaseModel, StringConstraints
 
 from api.schemas import Code40, Strict, text
+from domain.bounds import HTTP_URL
 from models.registry import Network, SocialAccountCreate, SocialAccountPublic, SocialAccountUpdate
 
 
 class AccountIn(Strict, SocialAccountCreate):
     network: Network
-    url: Annotated[str, StringConstraints(min_length=8, max_length=300, pattern=r"^https?://\S+$")]
+    url: Annotated[str, StringConstraints(min_length=8, max_length=300, pattern=HTTP_URL)]
     name: text(300) = ""  # type: ignore[valid-type]
     description: text(2000) = ""  # type: ignore[valid-type]
     body_code: Code40  # type: ignore[valid-type]

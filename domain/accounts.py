@@ -17,10 +17,10 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.bounds import echoable
 
@@ -159,19 +159,31 @@ VK_BAN_REASON: dict[str, int] = {"law": 0, "spam": 1, "insult": 2, "obscenity": 
 OK_NO_DELETE = ("в Одноклассниках удаление комментария через API не поддерживается: удалите его вручную")
 
 
-class Ban(BaseModel):
-    days: int | None = Field(default=None, ge=1, le=365, description="Срок ограничения, дней (1–365)")
-    forever: bool | None = Field(default=None, description="Навсегда")
+class BanDays(BaseModel):
+    """A restriction for a term."""
 
-    @model_validator(mode="after")
-    def _one(self) -> Ban:
-        if (self.days is None) == (not self.forever):
-            raise ValueError("Укажите либо срок ограничения {\"days\": 1…365}, либо {\"forever\": true}")
-        return self
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = Field(ge=1, le=365, description="Срок ограничения, дней (1–365)")
+    forever: Literal[False] = False
 
     def until(self, now: datetime) -> datetime | None:
-        """When the restriction ends; ``None`` — forever."""
-        return None if self.forever else now + timedelta(days=self.days or 0)
+        return now + timedelta(days=self.days)
+
+
+class BanForever(BaseModel):
+    """A restriction with no end."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    forever: Literal[True] = Field(description="Навсегда")
+
+    def until(self, now: datetime) -> datetime | None:
+        return None
+
+
+#: ``{"days": 1…365}`` or ``{"forever": true}``: the schema says it, so no valid-looking body is refused later.
+Ban = BanDays | BanForever
 
 
 def ban_comment(reason: str, until: datetime | None) -> str:

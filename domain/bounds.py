@@ -16,6 +16,9 @@ CLOCK_SKEW = timedelta(minutes=5)  # a stated time this far "in the future" is s
 # Dates as JSON Schema states them: the year 2000–2100 with an explicit offset (Z or ±hh:mm).
 DATETIME_PATTERN = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})$"
 NO_NUL = r"^[^\x00]*$"
+# No whitespace and no NUL (``\S`` alone lets NUL through, which every string then refuses).
+NO_SPACE = r"^[^\s\x00]+$"
+HTTP_URL = r"^https?://[^\s\x00]+$"
 YEAR_TEXT = f"дата должна быть в пределах {YEAR_MIN}–{YEAR_MAX} годов"
 
 

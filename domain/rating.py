@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from domain.bounds import echoable
 from domain.sla_yaml import LineMap, clean_message
 
 RATING_PATH = Path(__file__).resolve().parent.parent / "config" / "rating.yaml"
@@ -64,7 +65,7 @@ class Quarter:
     def parse(cls, text: str) -> Quarter:
         m = _QUARTER.match(text.strip()) if isinstance(text, str) else None
         if not m or not 2000 <= int(m[1]) <= 2100:
-            raise ValueError(f"Квартал «{text}» указан неверно: нужен вид ГГГГ-QN, например 2026-Q3")
+            raise ValueError(f"Квартал «{echoable(text)}» указан неверно: нужен вид ГГГГ-QN, например 2026-Q3")
         return cls(int(m[1]), int(m[2]))
 
     @classmethod

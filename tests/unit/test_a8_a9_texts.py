@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from activities.delivery.render import Names, render_event
 from domain.accounts import VK_BAN_REASON, Ban, ban_comment, week_bounds
@@ -48,11 +48,12 @@ def test_a8_a_week_label_must_be_an_iso_week() -> None:
 
 
 def test_a9_a_ban_is_days_1_to_365_or_forever_and_vks_reason_codes() -> None:
-    assert Ban(days=30).until(datetime(2026, 12, 1, tzinfo=UTC)) == datetime(2026, 12, 31, tzinfo=UTC)
-    assert Ban(forever=True).until(datetime(2026, 12, 1, tzinfo=UTC)) is None
+    ban: TypeAdapter[Ban] = TypeAdapter(Ban)
+    assert ban.validate_python({"days": 30}).until(datetime(2026, 12, 1, tzinfo=UTC)) == datetime(2026, 12, 31, tzinfo=UTC)
+    assert ban.validate_python({"forever": True}).until(datetime(2026, 12, 1, tzinfo=UTC)) is None
     for bad in ({}, {"days": 0}, {"days": 366}, {"days": 3, "forever": True}, {"forever": False}):
         with pytest.raises(ValidationError):
-            Ban(**bad)  # type: ignore[arg-type]
+            ban.validate_python(bad)
     assert VK_BAN_REASON == {"law": 0, "spam": 1, "insult": 2, "obscenity": 3}
     assert ban_comment("spam", None).startswith("Ваш комментарий удалён: спам-рассылка. Доступ к сообществу "
                                                 "ограничен бессрочно")

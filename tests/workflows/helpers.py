@@ -136,6 +136,12 @@ def at(d: date, hh: int, mm: int = 0) -> datetime:
     return datetime.combine(d, time(hh, mm), tzinfo=MSK)
 
 
+def near(t: datetime, expected: datetime) -> bool:
+    """A moment the server stamped just after ``harness.goto(...)``: its clock runs on in real time meanwhile
+    (a loaded machine adds a second or more), so a clock opened "at 11:30" may read 11:30:01."""
+    return expected <= t < expected + MIN
+
+
 def holiday_eve(after: datetime) -> tuple[date, date]:
     """A regular working day followed by at least one public or regional holiday on a weekday,
     and the next working day after the break: (eve, first working day after)."""
