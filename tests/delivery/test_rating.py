@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -26,7 +26,7 @@ from models.settings import Settings
 from tests.delivery.conftest import World, until
 from tests.fakes.servers import body_text
 from tests.rating_seed import Q3, Seed
-from tests.workflows.helpers import at, clean_week, export_workflow_history
+from tests.workflows.helpers import CAL, at, clean_week, export_workflow_history
 from workflows.rating import RatingRequest, RatingWorkflow, quarter_workflow_id
 
 MZ_HEAD, RKB_HEAD = "head@minzdrav.otklik.local", "head@rkb.otklik.local"
@@ -103,21 +103,22 @@ async def test_a13_each_head_gets_only_their_own_result_and_leadership_the_summa
 async def test_a11_the_scheduled_run_rates_the_quarter_just_ended_once(world: World, rating_queue: str) -> None:
     w = world
     sched = "otklik-quarterly-rating-run-"
-    # December 2026: the quarter just ended is 2026-Q3, already rated (its child id is taken): nothing again.
-    assert Quarter.of(await w.now()) == Quarter(2026, 4)
-    assert await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4], export="a11_rating_already_rated") is None
-    await w.goto(at(date(2027, 1, 11), 10))
+    # Whatever day the suite runs: the scheduled run of the quarter in progress' next quarter (at 10:00 of its first
+    # working day) rates the quarter just ended, no seeded message in it.
+    ended = Quarter.of(await w.now())
+    await w.goto(CAL.next_working_start(ended.end()) + timedelta(hours=1))
     first = await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4], export="a11_rating_scheduled_child")
-    assert first is not None and first.quarter == "2026-Q4" and (first.bodies, first.rated) == (2, 0)
-    desc = await w.env.client.get_workflow_handle(quarter_workflow_id("2026-Q4")).describe()
+    assert first is not None and first.quarter == str(ended) and (first.bodies, first.rated) == (2, 0)
+    desc = await w.env.client.get_workflow_handle(quarter_workflow_id(str(ended))).describe()
     assert desc.status is not None and desc.status.name == "COMPLETED"
     # The schedule firing again for the same quarter (a retry, a restarted worker): the child id is taken.
-    assert await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4]) is None
+    assert await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4], export="a11_rating_already_rated") is None
     # A quarter that has not ended is refused, in Russian, without retries.
+    now = ended.next()
     with pytest.raises(WorkflowFailureError) as err:
-        await run(w, rating_queue, "2027-Q1", f"rating-early-{uuid.uuid4().hex[:4]}",
+        await run(w, rating_queue, str(now), f"rating-early-{uuid.uuid4().hex[:4]}",
                   export="a11_rating_quarter_not_ended")
-    assert "I квартал 2027 г. ещё не закончился" in str(err.value.cause.cause)
+    assert f"{now.title} ещё не закончился" in str(err.value.cause.cause)
 
 
 async def test_a11_the_schedule_is_created_once_quarterly_at_1000_moscow(dev_env: WorkflowEnvironment) -> None:
