@@ -39,7 +39,7 @@ async def seed(live_url: str, world: World, db: Engine) -> dict[str, str]:
         out["routed"] = wid = r.json()["workflow_id"]
         r = await http.post(f"/api/v1/messages/{wid}/route", headers=cur, json={"bodies": ["minzdrav"]})
         assert r.status_code == 200, r.text
-        late = (datetime.now(UTC) - timedelta(days=4)).isoformat()
+        late = (datetime.now(UTC) - timedelta(days=14)).isoformat()  # overdue even after the New Year holidays
         r = await http.post("/api/v1/messages", headers=cur, json=message_payload(
             source="manual", text="Третий день нет воды в Алагире, никто ничего не объясняет.", detected_at=late,
             author={"id": "77", "name": "Сослан Г."}))
