@@ -106,7 +106,7 @@ def letter_context(notice: PoliceNotice, message: Message | None, settings: Sett
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported lazily: pango is loaded only where letters are made
 
-    return HTML(string=html, base_url=str(CONFIG_DIR)).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html, base_url=str(CONFIG_DIR)).write_pdf()
 
 
 def render_letter(session: Session, settings: Settings, notice: PoliceNotice, agency: str = "",

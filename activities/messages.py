@@ -65,7 +65,7 @@ ATTACHMENT_KIND_TITLES = {"photo": "фото", "video": "видео", "document"
 
 
 def _table(model: Any) -> Table:
-    return model.__table__  # type: ignore[no-any-return]
+    return model.__table__
 
 
 def _insert(conn: Connection, table: Table) -> Any:

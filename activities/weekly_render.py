@@ -144,7 +144,7 @@ def render_xlsx(note: WeeklyNote) -> bytes:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     for name, rows in sheets(note):
         ws = wb.create_sheet(title=name)
         for row in rows:

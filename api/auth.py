@@ -55,7 +55,7 @@ class Principal:
 
     def actor(self, role: str) -> Actor:
         scope = sorted(self.tree) if role == "responsible" and self.body_code else []
-        return Actor(person_id=self.person_id, name=self.name, role=role, body=self.body_code,  # type: ignore[arg-type]
+        return Actor(person_id=self.person_id, name=self.name, role=role, body=self.body_code,
                      scope=scope)
 
 

@@ -74,7 +74,7 @@ def install_metrics(app: FastAPI) -> None:
     app.state.metrics_registry = registry
 
     @app.middleware("http")
-    async def _measure(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def _measure(request: Request, call_next):
         started = time.perf_counter()
         status = 500
         try:

@@ -52,7 +52,7 @@ def item(row: Message) -> MessageItem:
     return MessageItem(**row.model_dump(), state_title=title)
 
 
-def _routed_to(bodies: frozenset[str] | set[str]):  # type: ignore[no-untyped-def]
+def _routed_to(bodies: frozenset[str] | set[str]):
     return col(Message.workflow_id).in_(
         select(MessageBody.workflow_id).where(col(MessageBody.body).in_(bodies), MessageBody.status != REMOVED)
     )

@@ -212,7 +212,7 @@ class LocationIn(Strict, LocationCreate):
 
 class LocationPatch(Strict, LocationUpdate):
     name: text(200, 2) | None = None  # type: ignore[valid-type]
-    kind: LocationKind | None = None  # type: ignore[assignment]
+    kind: LocationKind | None = None
 
 
 class LocationOut(LocationPublic):

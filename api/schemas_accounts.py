@@ -16,7 +16,7 @@ class AccountIn(Strict, SocialAccountCreate):
     url: Annotated[str, StringConstraints(min_length=8, max_length=300, pattern=HTTP_URL)]
     name: text(300) = ""  # type: ignore[valid-type]
     description: text(2000) = ""  # type: ignore[valid-type]
-    body_code: Code40  # type: ignore[valid-type]
+    body_code: Code40
 
 
 class AccountPatch(Strict, SocialAccountUpdate):

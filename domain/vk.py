@@ -164,7 +164,7 @@ def attachments(items: list[dict[str, Any]]) -> list[Attachment]:
         else:
             continue
         if url and len(url) <= 1000:
-            found.append(Attachment(kind=out_kind, url=url, title=title))  # type: ignore[arg-type]
+            found.append(Attachment(kind=out_kind, url=url, title=title))
     return found
 
 

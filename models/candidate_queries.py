@@ -80,7 +80,7 @@ def claim_take(session: Session, candidate_id: int, person_id: int, workflow_id:
         update(Candidate).where(col(Candidate.id) == candidate_id, col(Candidate.status) == NEW)
         .values(status=CandidateStatus.taken.value, decided_by=person_id, decided_at=now, workflow_id=workflow_id))
     session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def release_take(session: Session, candidate_id: int, person_id: int, workflow_id: str) -> None:
@@ -150,4 +150,4 @@ def link_to_message(session: Session, network: str, external_id: str, workflow_i
                                 col(Candidate.status) == NEW)
         .values(status=CandidateStatus.taken.value, decided_by=person_id, decided_at=now, workflow_id=workflow_id))
     session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+    return result.rowcount == 1  # type: ignore[attr-defined]

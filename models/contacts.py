@@ -33,7 +33,7 @@ ROLE_POSITIONS = {"curator": Position.tsur_curator, "executor": Position.body_ex
 
 class ContactBase(SQLModel):
     code: str = Field(max_length=60, index=True, unique=True, schema_extra={"pattern": CODE_PATTERN})
-    position: Position = Field(sa_type=String(30))  # type: ignore[call-overload]
+    position: Position = Field(sa_type=String(30))
     title: str = Field(max_length=400, min_length=3, description="Должность или наименование органа")
     body_code: str | None = Field(default=None, max_length=40, description="Орган (для должностей органа)")
     portfolio_title: str = Field(default="", max_length=200,

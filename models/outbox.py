@@ -34,7 +34,7 @@ class NotificationEventRow(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow)
 
     def to_event(self) -> NotificationEvent:
-        return NotificationEvent(key=self.key, kind=self.kind, audience=self.audience,  # type: ignore[arg-type]
+        return NotificationEvent(key=self.key, kind=self.kind, audience=self.audience,
                                  workflow_id=self.workflow_id, body=self.body, urgent=self.urgent,
                                  data=dict(self.data), created_at=self.created_at)
 

@@ -138,7 +138,7 @@ class Dashboard:
 
 
 def _period(session: Session, since: datetime) -> Period:
-    def count(*cond) -> int:  # type: ignore[no-untyped-def]
+    def count(*cond) -> int:
         return int(session.exec(select(func.count(col(Message.id))).where(*cond)).one())
 
     return Period(

@@ -110,7 +110,7 @@ def quarter_facts(session: Session, q: Quarter) -> dict[str, BodyFacts]:
                                       .join(Message, col(Message.workflow_id) == col(Draft.workflow_id))
                                       .where(inq, col(Draft.body).is_not(None),
                                              col(Draft.status).in_(("returned", "approved", "published")))).all():
-        d = drafts[body]  # type: ignore[index]
+        d = drafts[body]
         d[1] += 1
         d[0] += 0 if status == "returned" else 1
 

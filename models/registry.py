@@ -53,7 +53,7 @@ class BodyBase(SQLModel):
     code: str = Field(max_length=40, index=True, unique=True, schema_extra={"pattern": CODE_PATTERN})
     name: str = Field(max_length=400, min_length=3)
     short_name: str = Field(default="", max_length=120)
-    kind: BodyKind = Field(default=BodyKind.executive, sa_type=String(20))  # type: ignore[call-overload]
+    kind: BodyKind = Field(default=BodyKind.executive, sa_type=String(20))
     head_name: str = Field(default="", max_length=200)
     head_position: str = Field(default="", max_length=300)
     responsible_name: str = Field(default="", max_length=200)
@@ -251,7 +251,7 @@ class RoutingRulePublic(SQLModel):
 
 
 class SocialAccountBase(SQLModel):
-    network: Network = Field(sa_type=String(20))  # type: ignore[call-overload]
+    network: Network = Field(sa_type=String(20))
     url: str = Field(max_length=300, min_length=8, unique=True, index=True)
     name: str = Field(default="", max_length=300)
     is_official: bool = True
@@ -273,7 +273,7 @@ class SocialAccount(SocialAccountBase, table=True):
     token_checked_at: datetime | None = None
     # VK boards answer only a user token: one of the community's editors' or administrators' (encrypted too).
     admin_token_cipher: str | None = Field(default=None, sa_type=Text)
-    admin_user_id: int | None = Field(default=None, sa_type=BigInteger)  # type: ignore[call-overload]
+    admin_user_id: int | None = Field(default=None, sa_type=BigInteger)
     admin_token_scopes: list[str] = Field(default_factory=list,
                                           sa_column=Column(JSON, nullable=False, default=list))
     admin_token_checked_at: datetime | None = None

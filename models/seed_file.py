@@ -112,7 +112,7 @@ class TopicGroupSeed(TopicGroupBase):
 class LocationSeed(LocationBase):
     model_config = _STRICT  # type: ignore[assignment]
 
-    kind: Literal["city", "district", "republic"]  # type: ignore[assignment]
+    kind: Literal["city", "district", "republic"]
 
     @field_validator("code")
     @classmethod

@@ -38,7 +38,7 @@ class RatingWorkflow:
         if req.quarter is None:
             quarter = str(Quarter.of(workflow.now()).previous())
             try:
-                return await workflow.execute_child_workflow(  # type: ignore[no-any-return]
+                return await workflow.execute_child_workflow(
                     WORKFLOW_NAME, RatingRequest(quarter=quarter), id=quarter_workflow_id(quarter),
                     result_type=RatingRun, id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
             except WorkflowAlreadyStartedError:
@@ -48,7 +48,7 @@ class RatingWorkflow:
             quarter = str(Quarter.parse(req.quarter))
         except ValueError as e:
             raise ApplicationError(str(e), type="BadQuarter", non_retryable=True) from e
-        return await workflow.execute_activity(  # type: ignore[no-any-return]
+        return await workflow.execute_activity(
             "rate_quarter", RatingTask(quarter=quarter, at=workflow.now()), result_type=RatingRun,
             start_to_close_timeout=timedelta(minutes=10),
             retry_policy=RetryPolicy(maximum_attempts=5, non_retryable_error_types=["BadQuarter"]))

@@ -12,6 +12,6 @@ from temporalio.common import RetryPolicy
 class SurgeWorkflow:
     @workflow.run
     async def run(self) -> int:
-        return await workflow.execute_activity(  # type: ignore[no-any-return]
+        return await workflow.execute_activity(
             "detect_surges", workflow.now(), result_type=int, start_to_close_timeout=timedelta(minutes=2),
             retry_policy=RetryPolicy(maximum_attempts=3))

@@ -18,7 +18,7 @@ from models.page_queries import dashboard, inbox_for, mark_inbox_read
 router = APIRouter(include_in_schema=False)
 
 
-def _inbox(request: Request, sess: PageSession) -> list:  # type: ignore[type-arg]
+def _inbox(request: Request, sess: PageSession) -> list:
     """The person's inbox; what is shown now is marked read (it stays listed, under «Просмотренные» next time)."""
     with Session(request.app.state.engine) as session:
         rows = inbox_for(session, sess.principal.person_id)
@@ -47,7 +47,7 @@ async def leadership(request: Request, sess: PageSession = Depends(page_session)
     day = local.replace(hour=0, minute=0, second=0, microsecond=0)
     week = day - timedelta(days=day.weekday())
 
-    def read():  # type: ignore[no-untyped-def]
+    def read():
         with Session(request.app.state.engine) as session:
             data = dashboard(session, day.astimezone(UTC), week.astimezone(UTC))
             for m in data.significant:

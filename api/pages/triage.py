@@ -27,7 +27,7 @@ def _ensure_curator(sess: PageSession) -> None:
     curator_only(sess.principal)  # the API's own role check: 403 for anyone else
 
 
-def _rows(request: Request, page: int) -> tuple[list, int]:  # type: ignore[type-arg]
+def _rows(request: Request, page: int) -> tuple[list, int]:
     with Session(request.app.state.engine) as session:
         rows, total = list_candidates(session, CandidateFilters(status=("new",), page=page, per_page=50))
         for r in rows:
@@ -85,7 +85,7 @@ async def skip(request: Request, sess: PageSession = Depends(page_session)) -> R
     return see_other("/triage")
 
 
-async def _again(request: Request, sess: PageSession, reg, status: int, text: str) -> Response:  # type: ignore[no-untyped-def]
+async def _again(request: Request, sess: PageSession, reg, status: int, text: str) -> Response:
     if status == 403:
         return error_page(request, sess, reg, status, text)
     rows, total = await asyncio.to_thread(_rows, request, 1)

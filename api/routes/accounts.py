@@ -39,7 +39,7 @@ MAX_ID = 2**31 - 1
 
 
 def _id_path() -> int:
-    return Path(description="Номер аккаунта", ge=1, le=MAX_ID)  # type: ignore[no-any-return]
+    return Path(description="Номер аккаунта", ge=1, le=MAX_ID)
 
 
 def _codes(session: Session) -> dict[int, str]:

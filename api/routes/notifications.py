@@ -129,7 +129,7 @@ def list_notifications(
         q = q.where(Delivery.kind == kind)
     rows = session.exec(q.order_by(col(Delivery.id).desc()).offset(offset).limit(limit)).all()
     return [NotificationOut(
-        id=d.id, event_key=d.event_key, kind=d.kind, message_id=d.workflow_id, recipient=d.recipient,  # type: ignore[arg-type]
+        id=d.id, event_key=d.event_key, kind=d.kind, message_id=d.workflow_id, recipient=d.recipient,
         recipient_title=d.recipient_title, person_id=d.person_id, channel=d.channel,
         channel_title=CHANNEL_TITLES.get(Channel(d.channel), d.channel), status=d.status,
         status_title=STATUS_TITLES.get(d.status, d.status), attempts=d.attempts, error=d.error, urgent=d.urgent,
@@ -147,7 +147,7 @@ def inbox(
     if unread:
         q = q.where(col(InboxItem.read_at).is_(None))
     rows = session.exec(q.order_by(col(InboxItem.id).desc()).offset(offset).limit(limit)).all()
-    return [InboxOut(id=i.id, kind=i.kind, message_id=i.workflow_id, urgent=i.urgent, subject=i.subject,  # type: ignore[arg-type]
+    return [InboxOut(id=i.id, kind=i.kind, message_id=i.workflow_id, urgent=i.urgent, subject=i.subject,
                      text=i.text, created_at=i.created_at, read_at=i.read_at) for i in rows]
 
 
@@ -171,7 +171,7 @@ def mark_read(item_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: Prin
         session.add(item)
         session.commit()
         session.refresh(item)
-    return InboxOut(id=item.id, kind=item.kind, message_id=item.workflow_id, urgent=item.urgent,  # type: ignore[arg-type]
+    return InboxOut(id=item.id, kind=item.kind, message_id=item.workflow_id, urgent=item.urgent,
                     subject=item.subject, text=item.text, created_at=item.created_at, read_at=item.read_at)
 
 
@@ -198,7 +198,7 @@ def surges(status: Annotated[str | None, Query(pattern="^(active|subsided)$")] =
         q = q.where(Surge.status == status)
     topics = {t.code: t.name for t in session.exec(select(Topic)).all()}
     locations = {loc.code: loc.name for loc in session.exec(select(Location)).all()}
-    return [SurgeOut(id=s.id, topic=s.topic, topic_name=topics.get(s.topic, "тема вне реестра"),  # type: ignore[arg-type]
+    return [SurgeOut(id=s.id, topic=s.topic, topic_name=topics.get(s.topic, "тема вне реестра"),
                      location=s.location, location_name=locations.get(s.location, "территория вне реестра"),
                      status=s.status, started_at=s.started_at, ended_at=s.ended_at, last_count=s.last_count,
                      peak_count=s.peak_count, baseline=s.baseline, message_ids=list(s.workflow_ids),

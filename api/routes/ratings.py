@@ -91,7 +91,7 @@ def _rows(session: Session, q: Quarter) -> list[tuple[BodyRating, Body]]:
 
 def _parents(session: Session, rows: list[tuple[BodyRating, Body]]) -> dict[int, Body]:
     ids = {b.parent_id for _, b in rows if b.parent_id is not None}
-    return {b.id: b for b in session.exec(select(Body)).all() if b.id in ids}  # type: ignore[misc]
+    return {b.id: b for b in session.exec(select(Body)).all() if b.id in ids}
 
 
 def _out(session: Session, q: Quarter, rows: list[tuple[BodyRating, Body]], settings: Settings) -> QuarterOut:

@@ -202,7 +202,7 @@ class MessageCore:
                                 "location": c.location if c else None}
         suffix = key or f"{kind.value}:{self.r.events_count}:{audience}:{body or '-'}"
         self.out.notifications.append(NotificationEvent(
-            key=f"{self._wid}:{suffix}", kind=kind, audience=audience,  # type: ignore[arg-type]
+            key=f"{self._wid}:{suffix}", kind=kind, audience=audience,
             workflow_id=self._wid, body=body, urgent=urgent, data={**base, **data}, created_at=now_s()))
         self._dirty = True
 
