@@ -1,7 +1,8 @@
 """``AccountActivityWorkflow``: the weekly A8 check of official accounts (at least 3 own publications a week).
 
 Started by the Schedule ``otklik-account-activity`` (Mondays 08:00 Moscow time) with no week: it counts the
-week before ``workflow.now()``. Lists the official VK and OK accounts, counts each concurrently (activity
+week before the Schedule's nominal time of the run (``workflows.scheduled_time``: a caught-up run counts the
+week it was meant for). Lists the official VK and OK accounts, counts each concurrently (activity
 ``count_account_week``, which stores the row); an account whose every attempt failed is recorded with the
 fault and does not stop the others; then the bodies below the threshold and the head of ЦУР are notified.
 Idempotent per week: rows are upserts, notification keys name the week.
@@ -25,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         WeekCount,
         previous_week,
     )
+    from workflows.scheduled_time import nominal_now
 
 WORKFLOW_NAME = "AccountActivityWorkflow"
 COUNT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), backoff_coefficient=2.0,
@@ -36,7 +38,7 @@ class AccountActivityWorkflow:
     @workflow.run
     async def run(self, req: ActivityRequest) -> ActivityRun:
         now = workflow.now()
-        week = req.week or previous_week(now)
+        week = req.week or previous_week(nominal_now())  # a caught-up run: the week it was meant for
         targets = await workflow.execute_activity(
             "list_official_accounts", week, result_type=AccountTargets, start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RetryPolicy(maximum_attempts=5))

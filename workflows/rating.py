@@ -1,7 +1,7 @@
 """``RatingWorkflow``: one quarter's rating (Order, items 11–13) — computed, stored, sent to the heads.
 
 Started by the Schedule ``otklik-quarterly-rating`` on the 1st of January, April, July and October at
-10:00 Moscow time with no quarter: it rates the quarter that has just ended (by ``workflow.now()``).
+10:00 Moscow time with no quarter: it rates the quarter that has just ended (by the Schedule's nominal time, ``workflows.scheduled_time``).
 The work runs in a child workflow whose id is the quarter's (``otklik-rating-2026-Q3``): a second start
 for the same quarter (a retried schedule, a restarted worker) finds it done and sends nothing again; only a
 failed run may be run again under that id.
@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from domain.rating import Quarter, RatingRun, RatingTask
+    from workflows.scheduled_time import nominal_now
 
 SCHEDULE_ID = "otklik-quarterly-rating"
 WORKFLOW_NAME = "RatingWorkflow"
@@ -36,7 +37,7 @@ class RatingWorkflow:
     @workflow.run
     async def run(self, req: RatingRequest) -> RatingRun | None:
         if req.quarter is None:
-            quarter = str(Quarter.of(workflow.now()).previous())
+            quarter = str(Quarter.of(nominal_now()).previous())  # a caught-up run: the quarter it was meant for
             try:
                 return await workflow.execute_child_workflow(
                     WORKFLOW_NAME, RatingRequest(quarter=quarter), id=quarter_workflow_id(quarter),

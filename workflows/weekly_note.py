@@ -2,7 +2,8 @@
 ``otklik-weekly-note`` (``ensure_weekly_note_schedule``, at worker start) runs it every Monday 09:00 Moscow time
 (``config/reports.yaml``) for the week that has just ended.
 
-Deterministic: the week comes in the input or from ``workflow.now()``; the open messages are judged as of
+Deterministic: the week comes in the input or from the Schedule's nominal time of the run
+(``workflows.scheduled_time``; a caught-up or backfilled run reports the week it was meant for); the open messages are judged as of
 ``workflow.now()``. Running the same week twice replaces the stored note and sends nothing again: the
 notification keys are per week (``weekly_note:<week>:<recipient>``) and delivery starts one workflow per key.
 """
@@ -17,6 +18,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.weekly_note import NoteRequest, ReportsConfig, WeeklyNoteInput, WeeklyNoteResult, WeekPeriod
+    from workflows.scheduled_time import nominal_now
 
 SCHEDULE_ID = "otklik-weekly-note"
 WORKFLOW_NAME = "WeeklyNoteWorkflow"
@@ -27,7 +29,7 @@ class WeeklyNoteWorkflow:
     @workflow.run
     async def run(self, inp: WeeklyNoteInput) -> WeeklyNoteResult:
         now = workflow.now()
-        week = inp.week or WeekPeriod.previous(now).week
+        week = inp.week or WeekPeriod.previous(nominal_now()).week  # a caught-up run: the week it was meant for
         result: WeeklyNoteResult = await workflow.execute_activity(
             "generate_weekly_note", NoteRequest(week=week, as_of=now), result_type=WeeklyNoteResult,
             start_to_close_timeout=timedelta(minutes=10),
