@@ -6,15 +6,17 @@ check upserts it, so a repeated run of the same week changes nothing but ``check
 
 ``moderation_action`` — every moderation decision, written *before* the network is called (status
 ``pending``), then ``done`` or ``refused`` with the network's Russian reason: nothing a curator decided is lost
-when VK fails or the worker dies in between.
+when VK fails or the worker dies in between. A row still ``pending`` after ``MODERATION_LEASE`` was left by a
+process that stopped half-way (every network call is bounded well inside it): ``settle_interrupted`` refuses
+it with ``INTERRUPTED``, keeping what it did record (the evidence, whether the comment was deleted).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, UniqueConstraint
+from sqlalchemy import Text, UniqueConstraint, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.registry import utcnow
@@ -100,3 +102,34 @@ def moderation_trail(session: Session, *, account_id: int | None, since: datetim
         q = q.where(ModerationAction.created_at >= since)
     return list(session.exec(q.order_by(col(ModerationAction.created_at).desc(), col(ModerationAction.id).desc())
                              .offset(offset).limit(limit)).all())
+
+
+MODERATION_LEASE = timedelta(minutes=5)
+INTERRUPTED = ("Прервано: сервис остановился, не дождавшись ответа соцсети. Проверьте комментарий в сообществе "
+               "и при необходимости повторите")
+
+
+def settle_interrupted(session: Session, now: datetime, *, account_id: int | None = None,
+                       comment_id: str | None = None) -> int:
+    """Refuse, with ``INTERRUPTED``, the rows still pending past the lease; how many."""
+    q: Any = select(ModerationAction).where(ModerationAction.status == ModerationStatus.pending,
+                                            col(ModerationAction.created_at) < now - MODERATION_LEASE)
+    if account_id is not None:
+        q = q.where(ModerationAction.account_id == account_id)
+    if comment_id is not None:
+        q = q.where(ModerationAction.comment_id == comment_id)
+    rows = list(session.exec(q).all())
+    for row in rows:
+        row.status, row.error, row.finished_at = ModerationStatus.refused, INTERRUPTED, now
+        session.add(row)
+    if rows:
+        session.commit()
+    return len(rows)
+
+
+def earlier_action(session: Session, account_id: int, comment_id: str) -> ModerationAction | None:
+    """What stands in the way of moderating a comment again: a row that deleted it, or one still running."""
+    return session.exec(select(ModerationAction).where(
+        ModerationAction.account_id == account_id, ModerationAction.comment_id == comment_id,
+        or_(col(ModerationAction.deleted), ModerationAction.status != ModerationStatus.refused))
+        .order_by(col(ModerationAction.id).desc())).first()

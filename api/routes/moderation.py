@@ -2,7 +2,8 @@
 
 ``POST /accounts/{id}/moderation`` — a ЦУР curator or an administrator (any account), an executor or
 responsible official of the account's body (a responsible official: its subordinate organisations' too):
-the comment must be in this account's community; the decision is recorded first (``pending``), then the
+the comment must be in this account's community, not deleted already nor being moderated (409); the
+decision is recorded first (``pending``; one left by a stopped process is refused as interrupted), then the
 comment is read (its author and text are kept as evidence), deleted, and its author restricted if asked
 (VK ``groups.ban``: the term, VK's reason code, a Russian comment the user sees). Each step's outcome is
 written to the row: ``done``, or ``refused`` with the network's Russian reason — the API then answers 422
@@ -34,7 +35,13 @@ from api.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unproc
 from api.schemas_account_checks import ModerationIn, ModerationOut
 from domain.accounts import REASON_TITLES
 from domain.publication import Thread, thread_of
-from models.account_checks import ModerationAction, ModerationStatus, moderation_trail
+from models.account_checks import (
+    ModerationAction,
+    ModerationStatus,
+    earlier_action,
+    moderation_trail,
+    settle_interrupted,
+)
 from models.registry import Body, Network, SocialAccount, utcnow
 from models.secrets import decrypt_token
 from models.settings import Settings
@@ -147,12 +154,14 @@ async def moderate(data: ModerationIn, account_id: int = Path(description="Но�
         raise Forbidden("Аккаунт принадлежит другому органу: модерировать его могут кураторы ЦУР и сотрудники "
                         "этого органа", code="body_forbidden")
     thread = _thread(account, data.comment_url)
-    done = session.exec(select(ModerationAction).where(
-        ModerationAction.account_id == account_id, ModerationAction.comment_id == comment_key(thread),
-        ModerationAction.status == ModerationStatus.done)).first()
-    if done is not None:
-        raise Conflict(f"Этот комментарий уже удалён (журнал модерации №{done.id})", code="already_moderated")
     now = datetime.now(UTC)
+    settle_interrupted(session, now, account_id=account_id, comment_id=comment_key(thread))
+    earlier = earlier_action(session, account_id, comment_key(thread))
+    if earlier is not None and earlier.deleted:
+        raise Conflict(f"Этот комментарий уже удалён (журнал модерации №{earlier.id})", code="already_moderated")
+    if earlier is not None and earlier.status == ModerationStatus.pending:
+        raise Conflict(f"Этот комментарий уже модерируется (журнал модерации №{earlier.id}): дождитесь результата",
+                       code="moderation_in_progress")
     until = data.ban.until(now) if data.ban else None
     row = ModerationAction(account_id=account_id, person_id=principal.person_id, person_name=principal.name,
                            created_at=now, comment_url=data.comment_url, comment_id=comment_key(thread),
@@ -203,6 +212,7 @@ def trail(account: int | None = Query(None, ge=1, le=2**31 - 1, description="Н�
     if not principal.has(*ALL, *STAFF, "leadership"):
         raise Forbidden("Журнал модерации доступен кураторам ЦУР, администраторам, руководству и сотрудникам "
                         "органов", code="role_forbidden")
+    settle_interrupted(session, datetime.now(UTC), account_id=account)
     codes, body_of = _maps(session)
     rows = moderation_trail(session, account_id=account, since=since, limit=limit, offset=offset)
     if not principal.has(*ALL, "leadership"):

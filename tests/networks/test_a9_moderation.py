@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from api.main import create_app
 from domain.accounts import OK_NO_DELETE
-from models.account_checks import ModerationAction
+from models.account_checks import INTERRUPTED, MODERATION_LEASE, ModerationAction
 from models.registry import Body, SocialAccount
 from models.secrets import encrypt_token
 from models.settings import Settings
@@ -221,3 +221,51 @@ async def test_a9_ok_a_comment_ok_no_longer_shows_is_recorded_with_why_there_is_
     [row] = trail(db)
     assert row.status == "refused" and row.text_snapshot is None
     assert (row.error or "").startswith(OK_NO_DELETE) and "текст комментария не сохранён" in (row.error or "")
+
+
+def left_pending(engine: Engine, c: Ctx, url: str, age: timedelta, deleted: bool = False) -> int:
+    """A decision as a process that stopped half-way leaves it: recorded, never finished."""
+    from api.routes.moderation import comment_key
+    from domain.publication import thread_of
+
+    thread = thread_of(url)
+    assert thread is not None
+    with Session(engine) as s:
+        row = ModerationAction(account_id=c.vk_account, person_id=c.world.people["curator"], person_name="Куратор",
+                               created_at=datetime.now(UTC) - age, comment_url=url, comment_id=comment_key(thread),
+                               reason="insult", deleted=deleted)
+        s.add(row)
+        s.commit()
+        return row.id or 0
+
+
+async def test_a9_a_decision_a_stopped_process_left_pending_is_settled_as_interrupted_and_can_be_made_again(
+        ctx: Ctx, db: Engine) -> None:
+    f = ctx.vk.vk
+    cid = f.add_comment(-GID, ctx.post, CITIZEN, "оскорбление")
+    url = f"https://vk.com/wall-{GID}_{ctx.post}?reply={cid}"
+    running = left_pending(db, ctx, url, timedelta(minutes=1))  # still within the lease: someone is at it
+    res = await moderate(ctx, "curator", url)
+    assert res.status_code == 409 and res.json()["code"] == "moderation_in_progress"
+    assert f"№{running}" in res.json()["detail"] and f.wall_comments(-GID, ctx.post)
+    with Session(db) as s:
+        row = s.get(ModerationAction, running)
+        assert row is not None
+        row.created_at = datetime.now(UTC) - MODERATION_LEASE - timedelta(seconds=1)  # the lease has passed
+        s.add(row)
+        s.commit()
+    res = await moderate(ctx, "curator", url)
+    assert res.status_code == 201 and res.json()["status"] == "done" and f.wall_comments(-GID, ctx.post) == []
+    first, second = trail(db)
+    assert (first.status, first.error, first.finished_at is not None) == ("refused", INTERRUPTED, True)
+    assert second.status == "done"
+    # One that had deleted the comment before it stopped: the trail settles it, and the comment is not
+    # moderated twice.
+    gone = f.add_comment(-GID, ctx.post, 5150, "спам")
+    gone_url = f"https://vk.com/wall-{GID}_{ctx.post}?reply={gone}"
+    stale = left_pending(db, ctx, gone_url, MODERATION_LEASE + timedelta(minutes=1), deleted=True)
+    listed = await ctx.http.get(f"{V1}/moderation", headers=ctx.world.auth("leadership"))
+    settled = next(r for r in listed.json() if r["id"] == stale)
+    assert (settled["status"], settled["error"], settled["deleted"]) == ("refused", INTERRUPTED, True)
+    res = await moderate(ctx, "curator", gone_url)
+    assert res.status_code == 409 and res.json()["code"] == "already_moderated" and f"№{stale}" in res.json()["detail"]
