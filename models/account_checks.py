@@ -131,5 +131,5 @@ def earlier_action(session: Session, account_id: int, comment_id: str) -> Modera
     """What stands in the way of moderating a comment again: a row that deleted it, or one still running."""
     return session.exec(select(ModerationAction).where(
         ModerationAction.account_id == account_id, ModerationAction.comment_id == comment_id,
-        or_(col(ModerationAction.deleted), ModerationAction.status != ModerationStatus.refused))
+        or_(col(ModerationAction.deleted), col(ModerationAction.status) != ModerationStatus.refused))
         .order_by(col(ModerationAction.id).desc())).first()
