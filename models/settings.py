@@ -74,10 +74,12 @@ class Settings(BaseSettings):
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_from: str = "Отклик <otklik@otklik.local>"
-    max_api_url: str = "https://platform-api.max.ru"
+    max_api_url: str = "https://platform-api2.max.ru"  # dev.max.ru: platform-api2 instead of platform-api
     max_token: str = ""
     telegram_api_url: str = "https://api.telegram.org"
     telegram_token: str = ""
+    # PEM roots trusted besides the public ones by MAX, Telegram and webhooks: MAX needs НУЦ Минцифры's root.
+    extra_ca_file: str | None = None
     webhook_replay_window_seconds: int = Field(default=300, ge=30, le=3600)
     surge_config: Path | None = None
     rating_config: Path | None = None  # the quarterly rating's formula (A11); default config/rating.yaml

@@ -32,7 +32,7 @@ async def send_max(settings: Settings, user_id: str, rendered: Rendered, idem: s
     body = json.dumps({"text": max_text(rendered, link), "notify": True}, ensure_ascii=False).encode()
     resp = await post_json("MAX", f"{settings.max_api_url.rstrip('/')}/messages?user_id={user_id.strip()}",
                            json_body=body, headers={"Authorization": settings.max_token},
-                           timeout=settings.delivery_timeout_seconds)
+                           settings=settings)
     try:
         return str(resp.json().get("message", {}).get("body", {}).get("mid", ""))
     except (ValueError, AttributeError):

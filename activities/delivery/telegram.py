@@ -24,7 +24,7 @@ async def send_telegram(settings: Settings, chat_id: str, rendered: Rendered, id
     body = json.dumps({"chat_id": chat, "text": text, "disable_web_page_preview": True},
                       ensure_ascii=False).encode()
     resp = await post_json("Telegram", f"{settings.telegram_api_url.rstrip('/')}/bot{settings.telegram_token}"
-                           "/sendMessage", json_body=body, headers={}, timeout=settings.delivery_timeout_seconds)
+                           "/sendMessage", json_body=body, headers={}, settings=settings)
     try:
         return str(resp.json().get("result", {}).get("message_id", ""))
     except (ValueError, AttributeError):

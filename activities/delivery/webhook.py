@@ -47,5 +47,5 @@ async def send_webhook(settings: Settings, url: str, secret: str, payload: dict[
     headers = {"X-Otklik-Timestamp": ts, "X-Otklik-Idempotency-Key": idem, "X-Otklik-Event": str(payload["kind"])}
     if secret:
         headers["X-Otklik-Signature"] = signature(secret, ts, body)
-    await post_json("webhook", url, json_body=body, headers=headers, timeout=settings.delivery_timeout_seconds)
+    await post_json("webhook", url, json_body=body, headers=headers, settings=settings)
     return idem

@@ -11,6 +11,7 @@ import email
 import email.policy
 import json
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from email.message import Message
@@ -35,6 +36,7 @@ class HttpFake:
     requests: list[Received] = field(default_factory=list)
     script: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # answers before the normal one
     fail_paths: dict[str, int] = field(default_factory=dict)  # a path or body substring → status
+    tls: ssl.SSLContext | None = None  # HTTPS with this server context (its certificate) when set
 
     def start(self) -> HttpFake:
         fake = self
@@ -62,13 +64,15 @@ class HttpFake:
                 self.wfile.write(data)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.server.server_address[1]}"
 
     def stop(self) -> None:
         self.server.shutdown()
