@@ -30,7 +30,7 @@ DUMMY_SECRETS = {
     "TEMPORAL_UI_OIDC_CLIENT_SECRET": "oidc-secret-1", "TEMPORAL_UI_OIDC_PROVIDER_URL": "https://sso.example.ru",
     "TEMPORAL_UI_OIDC_CLIENT_ID": "temporal-ui", "OTKLIK_PUBLIC_HOST": "otklik.example.ru",
     "OTKLIK_TEMPORAL_UI_HOST": "temporal.example.ru",
-    "OTKLIK_CODEC_KEYS": "k1:" + "QUFB" * 8,
+    "OTKLIK_CODEC_KEYS": "k1:" + "QUFB" * 8, "OTKLIK_SECRET_KEY": "secret-key-for-tokens-1",
 }
 INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
 TEMPORAL_TAG = "1.31.2"
@@ -259,6 +259,28 @@ def test_otklik_containers_use_tls_to_postgres_and_temporal(services):
         settings = Settings(_env_file=None, **fields)  # type: ignore[call-arg]
         assert settings.db_url.startswith("postgresql+psycopg://otklik:")
     assert env_of(services["worker"])["OTKLIK_WORKER_METRICS_PORT"] == "9464"
+
+
+def test_every_otklik_container_gets_the_whole_shared_environment(services):
+    """The worker adds its metrics port to the shared settings instead of replacing them (a replaced mapping
+    once left the workers without OTKLIK_CODEC_KEYS: they refuse to start without them)."""
+    shared = env_of(services["api"])
+    for name in ("otklik-migrate", "worker"):
+        env = env_of(services[name])
+        assert {k: env.get(k) for k in shared} == shared, name
+    worker = env_of(services["worker"])
+    assert worker["OTKLIK_WORKER_METRICS_HOST"] == "0.0.0.0" and worker["OTKLIK_CODEC_KEYS"]
+    # What the workers need to act and to deliver: the token key (required, and refused as a placeholder by
+    # preflight), the networks' and channels' settings from .env, the public URL for links, the extra roots.
+    assert worker["OTKLIK_SECRET_KEY"] == DUMMY_SECRETS["OTKLIK_SECRET_KEY"]
+    assert "OTKLIK_SECRET_KEY" in env_of(services["preflight"])["PREFLIGHT_SECRETS"].split()
+    for key in ("OTKLIK_SMTP_HOST", "OTKLIK_SMTP_PASSWORD", "OTKLIK_MAX_TOKEN", "OTKLIK_TELEGRAM_TOKEN",
+                "OTKLIK_VK_SERVICE_TOKEN", "OTKLIK_OK_APPLICATION_KEY", "OTKLIK_EXTRA_CA_FILE"):
+        assert key in worker, key
+    assert worker["OTKLIK_PUBLIC_URL"] == "https://otklik.example.ru"
+    assert "./deploy/trust:/trust:ro" in services["worker"]["volumes"]
+    fields = set(Settings.model_fields)
+    assert all(k.removeprefix("OTKLIK_").lower() in fields for k in worker if k.startswith("OTKLIK_"))
 
 
 def test_postgres_runs_tls_with_our_hba_and_creates_the_roles(services):
