@@ -34,12 +34,16 @@ from domain.accounts import (
     AccountTargets,
     WeekCount,
     ok_own_in_week,
+    ok_own_posts,
     older_than,
     vk_own_in_week,
+    vk_own_posts,
     week_bounds,
 )
 from domain.notifications import NotificationEvent, NotificationEventBatch, NotificationKind
+from domain.publication_plan import OwnPost, PlanStatus, judge
 from models.account_checks import upsert_week, weeks_of
+from models.publication_plan import PlanItem, due_for_check
 from models.registry import Body, SocialAccount
 from models.secrets import decrypt_token
 from models.settings import Settings
@@ -52,12 +56,18 @@ class Refused(Exception):
     """The account cannot be counted this week: a Russian reason for its row."""
 
 
-async def count_vk(settings: Settings, gid: int, start: datetime, end: datetime) -> int:
+PLAN_LOOKBACK = timedelta(days=2)  # a plan of Monday counts a post from Saturday on (domain.publication_plan)
+
+
+async def count_vk(settings: Settings, gid: int, start: datetime, end: datetime,
+                   until: datetime) -> tuple[int, list[OwnPost]]:
+    """The community's own posts of [start, end), and its own posts from shortly before ``start`` to ``until``
+    (for the publication schedule)."""
     service = settings.vk_service_token.get_secret_value()
     if not service:
         raise Refused("не задан сервисный ключ приложения ВКонтакте (OTKLIK_VK_SERVICE_TOKEN): стену сообщества "
                       "читать нечем")
-    owner, n = -gid, 0
+    owner, n, own = -gid, 0, []
     seen: set[int] = set()
     async with VkClient(service, base_url=settings.vk_api_url, token_kind="service") as vk:
         offset = 0
@@ -66,14 +76,16 @@ async def count_vk(settings: Settings, gid: int, start: datetime, end: datetime)
             fresh = [p for p in page.items if int(p.get("id") or 0) not in seen]
             seen.update(int(p.get("id") or 0) for p in fresh)
             n += vk_own_in_week(fresh, owner, start, end)
+            own += vk_own_posts(fresh, owner, start - PLAN_LOOKBACK, until)
             offset += len(page.items)
-            if not page.items or offset >= page.count or older_than(page.items, start):
+            if not page.items or offset >= page.count or older_than(page.items, start - PLAN_LOOKBACK):
                 break
-    return n
+    return n, own
 
 
-async def count_ok(settings: Settings, token: str, gid: str, start: datetime, end: datetime) -> int:
-    n, anchor = 0, None
+async def count_ok(settings: Settings, token: str, gid: str, start: datetime, end: datetime,
+                   until: datetime) -> tuple[int, list[OwnPost]]:
+    n, anchor, own = 0, None, []
     seen: set[str] = set()
     async with OkClient(token, application_key=settings.ok_application_key, base_url=settings.ok_api_url,
                         application_secret_key=settings.ok_application_secret_key.get_secret_value()) as ok:
@@ -82,10 +94,11 @@ async def count_ok(settings: Settings, token: str, gid: str, start: datetime, en
             fresh = [t for t in page.items if str(t.get("id")) not in seen]
             seen.update(str(t.get("id")) for t in fresh)
             n += ok_own_in_week(fresh, gid, start, end)
+            own += ok_own_posts(fresh, gid, start - PLAN_LOOKBACK, until)
             anchor = page.anchor
-            if not page.has_more or not page.items or older_than(page.items, start, ms=True):
+            if not page.has_more or not page.items or older_than(page.items, start - PLAN_LOOKBACK, ms=True):
                 break
-    return n
+    return n, own
 
 
 class AccountActivity:
@@ -133,6 +146,37 @@ class AccountActivity:
             return WeekCount(account_id=target.account_id, week=week, posts=row.posts, meets=row.meets,
                              error=row.error or "")
 
+    def _judge_plan(self, target: AccountTarget, week: str, own: list[OwnPost], at: datetime) -> tuple[int, int]:
+        """The week's planned publications of the account: published (the post's link and time) or missed."""
+        start, end = week_bounds(week)
+        with Session(self._engine) as s:
+            items = due_for_check(s, target.account_id, start, end)
+            verdicts = {v.id: v for v in judge([i.slot() for i in items], own, at=at)}
+            missed = 0
+            for item in items:
+                v = verdicts.get(item.id or 0)
+                if v is None:
+                    continue
+                item.checked_at = item.updated_at = at
+                if v.status == PlanStatus.published and v.post is not None:
+                    item.status, item.post_url, item.published_at, item.late = (
+                        PlanStatus.published, v.post.url, v.post.published_at, v.late)
+                else:
+                    item.status = PlanStatus.missed
+                    missed += 1
+                s.add(item)
+            s.commit()
+            return len(verdicts), missed
+
+    def _plan_of(self, s: Session, week: str) -> dict[int, list[PlanItem]]:
+        start, end = week_bounds(week)
+        out: dict[int, list[PlanItem]] = {}
+        for item in s.exec(select(PlanItem).where(col(PlanItem.planned_at) >= start, col(PlanItem.planned_at) < end,
+                                                  PlanItem.status != PlanStatus.cancelled)
+                           .order_by(col(PlanItem.planned_at))).all():
+            out.setdefault(item.account_id, []).append(item)
+        return out
+
     def _events(self, week: str, at: datetime) -> list[NotificationEvent]:
         start, end = week_bounds(week)
         data = {"week": week, "week_start": start.isoformat(), "week_last": (end - timedelta(days=1)).isoformat(),
@@ -141,7 +185,10 @@ class AccountActivity:
             codes = {b.id: b.code for b in s.exec(select(Body)).all()}
             accounts = {a.id: a for a in s.exec(select(SocialAccount)).all()}
             rows = weeks_of(s, week)
+            plans = self._plan_of(s, week)
         events: list[NotificationEvent] = []
+        plan_total = {"planned": 0, "published": 0, "late": 0, "missed": 0}
+        plan_missed: list[dict[str, Any]] = []
         below: list[dict[str, Any]] = []
         refused: list[dict[str, Any]] = []
         for r in rows:
@@ -153,6 +200,9 @@ class AccountActivity:
             if r.error:
                 refused.append(item)
                 continue
+            missed = self._plan_events(week, r.body_id, a, plans.get(r.account_id, []), codes, data, at, events,
+                                       plan_total)
+            plan_missed += [{**item, **m} for m in missed]
             if r.meets:
                 continue
             below.append(item)
@@ -162,8 +212,31 @@ class AccountActivity:
                 data={**data, "account_id": r.account_id, "network": a.network, "url": a.url, "posts": r.posts}))
         events.append(NotificationEvent(
             key=f"account_activity:{week}", kind=NotificationKind.account_activity, audience="tsur_head",
-            created_at=at, data={**data, "checked": len(rows), "below": below[:200], "refused": refused[:200]}))
+            created_at=at, data={**data, "checked": len(rows), "below": below[:200], "refused": refused[:200],
+                                 "plan": plan_total, "plan_missed": plan_missed[:200]}))
         return events
+
+    @staticmethod
+    def _plan_events(week: str, body_id: int, a: SocialAccount, items: list[PlanItem], codes: dict[Any, str],
+                     data: dict[str, Any], at: datetime, events: list[NotificationEvent],
+                     total: dict[str, int]) -> list[dict[str, Any]]:
+        """The account's schedule of the week: counted into ``total``; a notice to the body when some of it did
+        not come out. Returns the missed ones."""
+        missed = [{"title": i.title, "planned_at": i.planned_at.isoformat()} for i in items
+                  if i.status == PlanStatus.missed]
+        published = [i for i in items if i.status == PlanStatus.published]
+        total["planned"] += len(items)
+        total["published"] += len(published)
+        total["late"] += sum(1 for i in published if i.late)
+        total["missed"] += len(missed)
+        if missed:
+            events.append(NotificationEvent(
+                key=f"plan_missed:{week}:{a.id}", kind=NotificationKind.plan_missed, audience="body_responsible",
+                body=codes.get(body_id) or None, created_at=at,
+                data={**data, "account_id": a.id, "network": a.network, "url": a.url, "planned": len(items),
+                      "published": len(published), "late": sum(1 for i in published if i.late),
+                      "missed": missed[:50]}))
+        return missed
 
     # ------------------------------------------------------------------ activities
 
@@ -176,25 +249,29 @@ class AccountActivity:
         """Count one account's own publications of ``week`` and store the row; a refusal is stored too."""
         start, end = week_bounds(week)
         posts: int | None = None
+        own: list[OwnPost] = []
         error: str | None = None
         try:
             if not target.network_id:
                 raise Refused("числовой id сообщества не определён: удалите аккаунт из реестра и добавьте заново "
                               "по адресу сообщества")
             if target.network == "vk":
-                posts = await count_vk(self._settings, int(target.network_id or 0), start, end)
+                posts, own = await count_vk(self._settings, int(target.network_id or 0), start, end, at)
             else:
                 token = await asyncio.to_thread(self._token, target.account_id)
                 if not token:
                     raise Refused("группа не подключена: нет ключа доступа группы (PUT /api/v1/accounts/{id}/token)")
-                posts = await count_ok(self._settings, token, str(target.network_id), start, end)
+                posts, own = await count_ok(self._settings, token, str(target.network_id), start, end, at)
         except Refused as exc:
             error = str(exc)
         except ApplicationError as exc:
             if not exc.non_retryable:
                 raise  # Temporal retries; the workflow records the last fault if every attempt fails
             error = exc.message
-        return await asyncio.to_thread(self._store, target, week, posts, error, at)
+        count = await asyncio.to_thread(self._store, target, week, posts, error, at)
+        if error is None:  # the posts were read: judge the week's planned publications against them
+            count.plan_due, count.plan_missed = await asyncio.to_thread(self._judge_plan, target, week, own, at)
+        return count
 
     @activity.defn(name="record_account_fault")
     async def record_account_fault(self, target: AccountTarget, week: str, at: datetime, reason: str) -> WeekCount:

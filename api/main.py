@@ -26,6 +26,7 @@ from api.routes import (
     messages,
     moderation,
     notifications,
+    publication_plan,
     ratings,
     registry,
     reports,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.include_router(account_activity.router)  # before /accounts/{id}: «activity» is not an account number
     app.include_router(accounts.router)
     app.include_router(moderation.router)
+    app.include_router(publication_plan.router)
     app.include_router(vk.router)
     app.include_router(candidates.router)
     app.include_router(notifications.router)

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.bounds import echoable
+from domain.publication_plan import OwnPost
 
 MSK = ZoneInfo("Europe/Moscow")
 MIN_POSTS_PER_WEEK = 3  # п. 8 Порядка
@@ -86,6 +87,29 @@ def ok_own_in_week(items: Iterable[dict[str, Any]], gid: str, start: datetime, e
                and in_week(datetime.fromtimestamp(int(t.get("created_ms") or 0) / 1000, MSK), start, end))
 
 
+def vk_own_posts(items: Iterable[dict[str, Any]], owner_id: int, start: datetime, until: datetime) -> list[OwnPost]:
+    """The community's own published VK posts inside [start, until], as the plan check reads them."""
+    out = []
+    for p in items:
+        if p.get("post_type") == "postpone" or int(p.get("from_id") or 0) != owner_id:
+            continue
+        at = datetime.fromtimestamp(int(p.get("date") or 0), MSK)
+        if start <= at <= until:
+            out.append(OwnPost(f"https://vk.com/wall{owner_id}_{p.get('id')}", at, str(p.get("text") or "")))
+    return out
+
+
+def ok_own_posts(items: Iterable[dict[str, Any]], gid: str, start: datetime, until: datetime) -> list[OwnPost]:
+    """The group's own OK topics inside [start, until] (their text: the topic's text media)."""
+    own, out = f"group:{gid}", []
+    for t in items:
+        at = datetime.fromtimestamp(int(t.get("created_ms") or 0) / 1000, MSK)
+        if t.get("author_ref") == own and start <= at <= until:
+            text = "\n".join(str(m.get("text") or "") for m in t.get("media") or [] if m.get("type") == "text")
+            out.append(OwnPost(f"https://ok.ru/group/{gid}/topic/{t.get('id')}", at, text.strip()))
+    return out
+
+
 def older_than(items: list[dict[str, Any]], start: datetime, *, ms: bool = False) -> bool:
     """Whether a newest-first page reached items older than ``start`` (paging can stop). A pinned post
     (``is_pinned``) comes first out of order and does not end the paging."""
@@ -119,6 +143,8 @@ class WeekCount(BaseModel):
     posts: int | None = None
     meets: bool = False
     error: str = ""  # Russian: why the network did not let us count
+    plan_due: int = 0  # planned publications of the week judged (the Order, items 3, 4, 7)
+    plan_missed: int = 0
 
 
 class ActivityRun(BaseModel):

@@ -78,6 +78,7 @@ class NotificationKind(StrEnum):
     rating = "rating"                      # A11, A13
     account_inactive = "account_inactive"  # A8: an official account had fewer own publications than required
     account_activity = "account_activity"  # A8: the weekly summary of official accounts for the head of ЦУР
+    plan_missed = "plan_missed"  # the Order, items 3, 4, 7: planned publications of an account did not come out
 
 
 NOTIFICATION_KIND_TITLES: dict[str, str] = {
@@ -91,6 +92,7 @@ NOTIFICATION_KIND_TITLES: dict[str, str] = {
     "closed": "сообщение закрыто", "author_replied": "ответ автора", "publication_failed": "ответ не опубликован",
     "weekly_note": "еженедельная записка", "rating": "рейтинг органов",
     "account_inactive": "мало публикаций в аккаунте", "account_activity": "публикации официальных аккаунтов за неделю",
+    "plan_missed": "публикации по графику не вышли",
 }
 
 #: Kinds delivered at once, day or night. A breach or rung reaching leadership is urgent as well

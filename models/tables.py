@@ -9,6 +9,7 @@ from models import (  # noqa: F401  (registers every table)
     integrations,
     networks,
     outbox,
+    publication_plan,
     rating,
     readmodel,
     registry,

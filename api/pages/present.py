@@ -137,6 +137,7 @@ KIND_TITLES: dict[str, str] = {
     NotificationKind.rating: "Рейтинг органов",
     NotificationKind.account_inactive: "Мало публикаций в официальном аккаунте (п. 8 Порядка)",
     NotificationKind.account_activity: "Публикации официальных аккаунтов за неделю (п. 8 Порядка)",
+    NotificationKind.plan_missed: "Публикации по графику не вышли (пп. 4, 7 Порядка)",
 }
 
 TITLES = {

@@ -52,7 +52,7 @@ STAFF = ("executor", "responsible")
 ALL = ("curator", "admin")
 
 
-def _may_moderate(principal: Principal, body_code: str) -> bool:
+def may_manage_account(principal: Principal, body_code: str) -> bool:
     if principal.has(*ALL):
         return True
     if principal.has("executor") and principal.body_code == body_code:
@@ -150,7 +150,7 @@ async def moderate(data: ModerationIn, account_id: int = Path(description="Но�
         raise NotFound(f"Аккаунт №{account_id} не найден", code="account_not_found")
     body = session.get(Body, account.body_id)
     code = body.code if body else ""
-    if not _may_moderate(principal, code):
+    if not may_manage_account(principal, code):
         raise Forbidden("Аккаунт принадлежит другому органу: модерировать его могут кураторы ЦУР и сотрудники "
                         "этого органа", code="body_forbidden")
     thread = _thread(account, data.comment_url)
@@ -216,6 +216,6 @@ def trail(account: int | None = Query(None, ge=1, le=2**31 - 1, description="Н�
     codes, body_of = _maps(session)
     rows = moderation_trail(session, account_id=account, since=since, limit=limit, offset=offset)
     if not principal.has(*ALL, "leadership"):
-        rows = [r for r in rows if _may_moderate(principal, codes.get(body_of.get(r.account_id, 0), ""))]
+        rows = [r for r in rows if may_manage_account(principal, codes.get(body_of.get(r.account_id, 0), ""))]
     return [_out(r, codes, body_of) for r in rows]
 
