@@ -60,6 +60,7 @@ NAV = [
     ("/queue", "Очередь", ("curator", "executor", "responsible", "leadership")),
     ("/inbox", "Уведомления", ("curator", "executor", "responsible", "leadership")),
     ("/dashboard", "Сводка", ("curator", "leadership")),
+    ("/plan", "График", ("curator", "admin", "executor", "responsible", "leadership")),
 ]
 
 

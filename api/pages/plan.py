@@ -1,0 +1,126 @@
+"""The publication schedule page (the Order, items 3, 4, 7): the accounts' planned publications from last week
+on, what became of each, a form to plan one, and «вышла» / «отменить» on each open item — the same functions
+as the JSON routes (``api/routes/publication_plan.py``), the same checks and Russian refusals."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session, col, select
+
+from api.pages.common import checked_form, context, error_page, names, now, page_session, see_other
+from api.pages.session import PageSession
+from api.pages.web import refusal, render
+from api.routes import publication_plan as api
+from api.routes.moderation import ALL, STAFF, may_manage_account
+from models.registry import Body, SocialAccount
+
+router = APIRouter(include_in_schema=False)
+ROLES = (*ALL, *STAFF, "leadership")
+
+
+def _local(value: str, zone: str) -> str:
+    """A ``datetime-local`` field (no zone) is Moscow time (the installation's)."""
+    if value and "T" in value and len(value) <= 16:
+        return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(zone)).isoformat()
+    return value
+
+
+def _model(schema: type[BaseModel], form: Any, fields: tuple[str, ...], zone: str) -> Any:
+    data = {f: v.strip() for f in fields if isinstance(v := form.get(f), str) and v.strip()}
+    for f in ("planned_at", "published_at"):
+        if f in data:
+            data[f] = _local(data[f], zone)
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+
+
+def _read(request: Request, sess: PageSession) -> tuple[list[api.PlanOut], list[tuple[int, str]]]:
+    p = sess.principal
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    day = now().astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    since = day - timedelta(days=day.weekday() + 7)  # Monday of last week
+    with Session(request.app.state.engine) as s:
+        rows = api.schedule(account=None, body=None, since=since, until=None, status_=None, limit=500, offset=0,
+                            principal=p, session=s)
+        bodies = {b.id: b for b in s.exec(select(Body).where(col(Body.is_active))).all()}
+        accounts = [(a.id or 0, f"{bodies[a.body_id].name} — {'Одноклассники' if a.network == 'ok' else 'ВКонтакте'} "
+                     f"({a.url})") for a in s.exec(select(SocialAccount).where(
+                         col(SocialAccount.is_official), col(SocialAccount.network).in_(["vk", "ok"]))
+                         .order_by(col(SocialAccount.id))).all()
+                    if a.body_id in bodies and may_manage_account(p, bodies[a.body_id].code)]
+    return rows, accounts
+
+
+async def _show(request: Request, sess: PageSession, status: int = 200, error: str | None = None,
+                done: str | None = None) -> Response:
+    reg = await names(request)
+    if not sess.principal.has(*ROLES):
+        return error_page(request, sess, reg, 403, "График публикаций доступен кураторам ЦУР, администраторам, "
+                                                   "руководству и сотрудникам органов")
+    rows, accounts = await asyncio.to_thread(_read, request, sess)
+    may_plan = sess.principal.has(*ALL, *STAFF) and bool(accounts)
+    return render(request, "plan.html", context(request, sess, reg, rows=rows, accounts=accounts, may_plan=may_plan,
+                                                error=error, done=done), status=status)
+
+
+@router.get("/plan")
+async def plan_page(request: Request, sess: PageSession = Depends(page_session)) -> Response:
+    done = request.query_params.get("done")
+    return await _show(request, sess, done=done if done in ("plan", "published", "cancel") else None)
+
+
+async def _act(request: Request, sess: PageSession, act: Any, done: str) -> Response:
+    try:
+        form = await checked_form(request, sess)
+        zone = request.app.state.settings.timezone
+        with Session(request.app.state.engine) as s:
+            await asyncio.to_thread(act, form, zone, s)
+    except Exception as exc:
+        found = refusal(exc)
+        if found is None:
+            raise
+        status, text = found
+        return await _show(request, sess, status=status, error=text)
+    return see_other(f"/plan?done={done}")
+
+
+@router.post("/plan")
+async def plan_new(request: Request, sess: PageSession = Depends(page_session)) -> Response:
+    def act(form: Any, zone: str, s: Session) -> None:
+        account = form.get("account")
+        data = _model(api.PlanIn, form, ("planned_at", "title", "material"), zone)
+        if not (isinstance(account, str) and account.isdigit()):
+            raise api.Unprocessable("Выберите аккаунт", code="account_required")
+        api.plan(data=data, account_id=int(account), principal=sess.principal, session=s)
+
+    return await _act(request, sess, act, "plan")
+
+
+@router.post("/plan/{item_id}/published")
+async def plan_published(request: Request, item_id: int = Path(ge=1, le=2**31 - 1),
+                         sess: PageSession = Depends(page_session)) -> Response:
+    def act(form: Any, zone: str, s: Session) -> None:
+        data = _model(api.PublishedIn, form, ("post_url", "published_at"), zone)
+        api.published(data=data, item_id=item_id, principal=sess.principal, session=s)
+
+    return await _act(request, sess, act, "published")
+
+
+@router.post("/plan/{item_id}/cancel")
+async def plan_cancel(request: Request, item_id: int = Path(ge=1, le=2**31 - 1),
+                      sess: PageSession = Depends(page_session)) -> Response:
+    def act(form: Any, zone: str, s: Session) -> None:
+        api.cancel(data=_model(api.CancelIn, form, ("reason",), zone), item_id=item_id, principal=sess.principal,
+                   session=s)
+
+    return await _act(request, sess, act, "cancel")
