@@ -15,11 +15,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, select
 
+from api.account_access import ALL, STAFF, may_manage_account
 from api.pages.common import checked_form, context, error_page, names, now, page_session, see_other
 from api.pages.session import PageSession
 from api.pages.web import refusal, render
 from api.routes import publication_plan as api
-from api.routes.moderation import ALL, STAFF, may_manage_account
 from models.registry import Body, SocialAccount
 
 router = APIRouter(include_in_schema=False)

@@ -29,9 +29,10 @@ from activities.networks.moderation import (
     read_ok,
     read_vk,
 )
+from api.account_access import ALL, STAFF, managed_account, may_manage_account
 from api.auth import Principal, current_principal
 from api.deps import get_session, get_settings
-from api.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable, error_responses
+from api.errors import Conflict, Forbidden, ServiceUnavailable, Unprocessable, error_responses
 from api.schemas_account_checks import ModerationIn, ModerationOut
 from domain.accounts import REASON_TITLES
 from domain.publication import Thread, thread_of
@@ -48,16 +49,6 @@ from models.settings import Settings
 
 router = APIRouter(prefix="/api/v1", responses=error_responses(401, 403, 422), tags=["аккаунты: модерация (п. 9)"])
 log = logging.getLogger("otklik.moderation")
-STAFF = ("executor", "responsible")
-ALL = ("curator", "admin")
-
-
-def may_manage_account(principal: Principal, body_code: str) -> bool:
-    if principal.has(*ALL):
-        return True
-    if principal.has("executor") and principal.body_code == body_code:
-        return True
-    return principal.has("responsible") and body_code in principal.tree
 
 
 def _out(row: ModerationAction, codes: dict[int, str], body_of: dict[int, int]) -> ModerationOut:
@@ -142,17 +133,9 @@ async def _vk_steps(session: Session, settings: Settings, account: SocialAccount
 async def moderate(data: ModerationIn, account_id: int = Path(description="Номер аккаунта", ge=1, le=2**31 - 1),
                    principal: Principal = Depends(current_principal), session: Session = Depends(get_session),
                    settings: Settings = Depends(get_settings)) -> ModerationOut:
-    if not principal.has(*ALL, *STAFF):
-        raise Forbidden("Модерировать комментарии могут кураторы ЦУР, администраторы и сотрудники органа — "
-                        "владельца аккаунта", code="role_forbidden")
-    account = session.get(SocialAccount, account_id)
-    if account is None:
-        raise NotFound(f"Аккаунт №{account_id} не найден", code="account_not_found")
-    body = session.get(Body, account.body_id)
-    code = body.code if body else ""
-    if not may_manage_account(principal, code):
-        raise Forbidden("Аккаунт принадлежит другому органу: модерировать его могут кураторы ЦУР и сотрудники "
-                        "этого органа", code="body_forbidden")
+    account, _ = managed_account(
+        session, principal, account_id, others="модерировать его могут кураторы ЦУР и сотрудники этого органа",
+        who_may="Модерировать комментарии могут кураторы ЦУР, администраторы и сотрудники органа — владельца аккаунта")
     thread = _thread(account, data.comment_url)
     now = datetime.now(UTC)
     settle_interrupted(session, now, account_id=account_id, comment_id=comment_key(thread))

@@ -17,10 +17,10 @@ from fastapi import APIRouter, Depends, Path, Query, status
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
+from api.account_access import ALL, STAFF, managed_account, may_manage_account
 from api.auth import Principal, current_principal
 from api.deps import get_session
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable, error_responses
-from api.routes.moderation import ALL, STAFF, may_manage_account
 from api.schemas import StrictModel, text
 from domain.bounds import DATETIME_QUERY, BoundedDatetime, QueryDatetime
 from domain.publication import thread_of
@@ -85,24 +85,19 @@ def _out(row: PlanItem, account: SocialAccount | None, body: Body | None) -> Pla
 
 
 def _account(session: Session, principal: Principal, account_id: int) -> tuple[SocialAccount, Body | None]:
-    if not principal.has(*ALL, *STAFF):
-        raise Forbidden("Вести график публикаций могут кураторы ЦУР, администраторы и сотрудники органа — "
-                        "владельца аккаунта", code="role_forbidden")
-    account = session.get(SocialAccount, account_id)
-    if account is None:
-        raise NotFound(f"Аккаунт №{account_id} не найден", code="account_not_found")
-    body = session.get(Body, account.body_id)
-    if not may_manage_account(principal, body.code if body else ""):
-        raise Forbidden("Аккаунт принадлежит другому органу: его график ведут кураторы ЦУР и сотрудники этого "
-                        "органа", code="body_forbidden")
-    return account, body
+    return managed_account(
+        session, principal, account_id, others="его график ведут кураторы ЦУР и сотрудники этого органа",
+        who_may="Вести график публикаций могут кураторы ЦУР, администраторы и сотрудники органа — владельца аккаунта")
 
 
 def _item(session: Session, principal: Principal, item_id: int) -> tuple[PlanItem, SocialAccount, Body | None]:
+    """An item still open (planned or missed) on an account ``principal`` may act on."""
     row = session.get(PlanItem, item_id)
     if row is None:
         raise NotFound(f"Публикации №{item_id} в графике нет", code="plan_item_not_found")
     account, body = _account(session, principal, row.account_id)
+    if row.status in (PlanStatus.published, PlanStatus.cancelled):
+        raise Conflict(f"Публикация №{item_id} уже {PLAN_STATUS_TITLES[row.status]}", code="plan_item_closed")
     return row, account, body
 
 
@@ -162,8 +157,6 @@ def schedule(
 def published(data: PublishedIn, item_id: int = ItemId, principal: Principal = Depends(current_principal),
               session: Session = Depends(get_session)) -> PlanOut:
     row, account, body = _item(session, principal, item_id)
-    if row.status in (PlanStatus.published, PlanStatus.cancelled):
-        raise Conflict(f"Публикация №{item_id} уже {PLAN_STATUS_TITLES[row.status]}", code="plan_item_closed")
     thread = thread_of(data.post_url)
     own = f"-{account.network_id}" if account.network == Network.vk.value else str(account.network_id)
     if thread is None or thread.comment is not None or thread.network.value != account.network:
@@ -185,8 +178,6 @@ def published(data: PublishedIn, item_id: int = ItemId, principal: Principal = D
 def cancel(data: CancelIn, item_id: int = ItemId, principal: Principal = Depends(current_principal),
            session: Session = Depends(get_session)) -> PlanOut:
     row, account, body = _item(session, principal, item_id)
-    if row.status in (PlanStatus.published, PlanStatus.cancelled):
-        raise Conflict(f"Публикация №{item_id} уже {PLAN_STATUS_TITLES[row.status]}", code="plan_item_closed")
     row.status, row.cancel_reason = PlanStatus.cancelled, data.reason
     _save(session, row)
     return _out(row, account, body)
