@@ -131,6 +131,10 @@ def sheets(note: WeeklyNote) -> list[tuple[str, list[list[Any]]]]:
                            "Просрочка, раб. ч"]]
          + [[o.link, o.network, o.topic, o.district, o.bodies, o.holder, msk(o.detected_at), msk(o.answer_due),
              o.overdue_hours] for o in note.overdue]),
+        ("Аккаунты", [["Орган", "Соцсеть", "Аккаунт", "Собственных публикаций", "Норма", "По графику",
+                       "Вышло", "Из них позже срока", "Не вышло", "Не подсчитано: причина"]]
+         + [[a.name, a.network, a.url, a.posts, a.threshold, a.planned, a.published, a.late, a.missed, a.error or ""]
+            for a in note.accounts]),
     ]
 
 

@@ -25,6 +25,7 @@ from domain.sla import TSUR
 from domain.vocabulary import CLOSED_STATES, NETWORK_TITLES, Network
 from domain.weekly_note import (
     WEEKDAYS,
+    AccountLine,
     BodyLine,
     CountLine,
     DayCount,
@@ -209,7 +210,19 @@ def _overdue(rows: ReportRows, msgs: list[MessageRow], names: ReportNames, as_of
     return sorted(items, key=lambda i: (-i.overdue_hours, i.detected_at))[:top], len(items)
 
 
-def _summary(period: WeekPeriod, inc: Incoming, lines: list[BodyLine], tsur: TsurLine, overdue: int) -> str:
+def _accounts(rows: ReportRows, names: ReportNames, only: set[str] | None) -> list[AccountLine]:
+    """The official accounts of the bodies in scope, as the week's A8 check found them: those below the norm
+    first, then those the network would not let us count, then the rest; by body within each."""
+    out = [AccountLine(name=names.bodies.get(a.body, a.body), network=_network(a.network), url=a.url, posts=a.posts,
+                       threshold=a.threshold, meets=a.meets, error=a.error, planned=a.planned,
+                       published=a.published, late=a.late, missed=a.missed)
+           for a in rows.accounts if only is None or a.body in only]
+    return sorted(out, key=lambda x: (0 if x.posts is not None and not x.meets else 1 if x.posts is None else 2,
+                                      x.name, x.url))
+
+
+def _summary(period: WeekPeriod, inc: Incoming, lines: list[BodyLine], tsur: TsurLine, overdue: int,
+             accounts: list[AccountLine] | None = None) -> str:
     end = period.end.date().fromordinal(period.end.date().toordinal() - 1)
     answered = sum(x.answered for x in lines)
     on_time = sum(x.on_time for x in lines)
@@ -224,6 +237,12 @@ def _summary(period: WeekPeriod, inc: Incoming, lines: list[BodyLine], tsur: Tsu
     if overdue:
         parts.append(f"без ответа после истечения срока — {overdue}")
     parts.append(f"нарушений сроков по вине ЦУР — {tsur.breaches}")
+    if accounts:
+        below = sum(1 for a in accounts if a.posts is not None and not a.meets)
+        missed = sum(a.missed for a in accounts)
+        text = (f"официальных аккаунтов ниже нормы публикаций — {below} из "
+                f"{sum(1 for a in accounts if a.posts is not None)}")
+        parts.append(text + (f", не вышло по графику — {missed}" if missed else ""))
     return "; ".join(parts) + "."
 
 
@@ -240,9 +259,10 @@ def build_note(rows: ReportRows, period: WeekPeriod, as_of: datetime, cal: WorkC
     lines = _body_lines(rows, by_wid, names, period, as_of, cal, only)
     tsur = _tsur_line(rows, msgs, period, cal)
     overdue, overdue_total = _overdue(rows, msgs, names, as_of, cal, base_url, top)
+    accounts = _accounts(rows, names, only)
     return WeeklyNote(week=period.week, period_start=period.start, period_end=period.end, generated_at=as_of,
-                      scope=scope, summary=_summary(period, inc, lines, tsur, overdue_total), incoming=inc,
-                      bodies=lines, tsur=tsur, overdue=overdue, overdue_total=overdue_total)
+                      scope=scope, summary=_summary(period, inc, lines, tsur, overdue_total, accounts), incoming=inc,
+                      bodies=lines, tsur=tsur, overdue=overdue, overdue_total=overdue_total, accounts=accounts)
 
 
 def portfolios(snap: RegistrySnapshot) -> list[tuple[str, str, list[str]]]:

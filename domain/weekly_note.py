@@ -114,6 +114,22 @@ class DraftRow(BaseModel):
     published_at: datetime | None = None
 
 
+class AccountRow(BaseModel):
+    """An official account's week (the Order, items 4, 7, 8): the A8 count and its publication schedule."""
+
+    body: str
+    network: str
+    url: str
+    posts: int | None = None
+    threshold: int = 3
+    meets: bool = False
+    error: str | None = None
+    planned: int = 0
+    published: int = 0
+    late: int = 0
+    missed: int = 0
+
+
 class ReportRows(BaseModel):
     """Messages identified in the week or the week before, routed to a body in the week, or open and overdue —
     with all their bodies, deadlines and drafts."""
@@ -122,6 +138,7 @@ class ReportRows(BaseModel):
     bodies: list[BodyRow] = Field(default_factory=list)
     deadlines: list[DeadlineRow] = Field(default_factory=list)
     drafts: list[DraftRow] = Field(default_factory=list)
+    accounts: list[AccountRow] = Field(default_factory=list)  # the week's A8 check, with the schedule
 
 
 class ReportNames(BaseModel):
@@ -199,6 +216,20 @@ class OverdueItem(BaseModel):
     overdue_hours: float
 
 
+class AccountLine(BaseModel):
+    name: str  # the body's registry name
+    network: str  # «ВКонтакте», «Одноклассники»
+    url: str
+    posts: int | None = None  # None: not counted (``error`` says why)
+    threshold: int = 3
+    meets: bool = False
+    error: str | None = None
+    planned: int = 0
+    published: int = 0
+    late: int = 0
+    missed: int = 0
+
+
 class WeeklyNote(BaseModel):
     week: str
     period_start: datetime
@@ -211,6 +242,7 @@ class WeeklyNote(BaseModel):
     tsur: TsurLine
     overdue: list[OverdueItem] = Field(default_factory=list)  # the most overdue open messages
     overdue_total: int = 0  # every open message past its answer due
+    accounts: list[AccountLine] = Field(default_factory=list)  # official accounts: A8 and the schedule
 
 
 class PortfolioPart(BaseModel):

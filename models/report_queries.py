@@ -16,6 +16,7 @@ from sqlmodel import Session, col, or_, select
 
 from domain.vocabulary import CLOSED_STATES
 from domain.weekly_note import (
+    AccountRow,
     BodyRow,
     DeadlineRow,
     DraftRow,
@@ -25,7 +26,7 @@ from domain.weekly_note import (
     WeekPeriod,
 )
 from models.readmodel import Deadline, Draft, Message, MessageBody
-from models.registry import Body, Location, Topic, TopicGroup
+from models.registry import Body, Location, SocialAccount, Topic, TopicGroup
 
 _CHUNK = 500
 
@@ -65,7 +66,39 @@ def report_rows(session: Session, period: WeekPeriod, as_of: datetime) -> Report
             select(Deadline).where(col(Deadline.workflow_id).in_(chunk)).order_by(col(Deadline.id))).all()]
         rows.drafts += [_row(DraftRow, d) for d in session.exec(
             select(Draft).where(col(Draft.workflow_id).in_(chunk)).order_by(col(Draft.id))).all()]
+    rows.accounts = account_rows(session, period)
     return rows
+
+
+def account_rows(session: Session, period: WeekPeriod) -> list[AccountRow]:
+    """The week's A8 rows (``account_week``) with each account's schedule of the week by outcome."""
+    from models.account_checks import AccountWeek
+    from models.publication_plan import PlanItem
+
+    codes = {b.id: b.code for b in session.exec(select(Body)).all()}
+    accounts = {a.id: a for a in session.exec(select(SocialAccount)).all()}
+    plan: dict[int, dict[str, int]] = {}
+    for item in session.exec(select(PlanItem).where(col(PlanItem.planned_at) >= period.start,
+                                                    col(PlanItem.planned_at) < period.end)).all():
+        n = plan.setdefault(item.account_id, {"planned": 0, "published": 0, "late": 0, "missed": 0})
+        if item.status == "cancelled":
+            continue
+        n["planned"] += 1
+        if item.status == "published":
+            n["published"] += 1
+            n["late"] += int(item.late)
+        elif item.status == "missed":
+            n["missed"] += 1
+    out = []
+    for w in session.exec(select(AccountWeek).where(AccountWeek.week == period.week)
+                          .order_by(col(AccountWeek.account_id))).all():
+        a = accounts.get(w.account_id)
+        if a is None:
+            continue
+        out.append(AccountRow(body=codes.get(w.body_id, ""), network=a.network, url=a.url, posts=w.posts,
+                              threshold=w.threshold, meets=w.meets, error=w.error,
+                              **plan.get(w.account_id, {})))
+    return out
 
 
 def report_names(session: Session) -> ReportNames:

@@ -61,3 +61,34 @@ def test_p16_generating_a_week_twice_replaces_its_one_stored_note(db: Engine) ->
     assert len(stored) == 1 and stored[0].week == "2026-W48"
     assert stored[0].generated_at == later
     assert stored[0].report().note.overdue[0].overdue_hours > note.overdue[0].overdue_hours
+
+
+def test_p16_the_query_reads_the_weeks_account_checks_with_their_schedule(db: Engine) -> None:
+    """The Order, items 4, 7, 8 in the note: the week's A8 rows, each with its schedule of the week by outcome
+    (a cancelled item and another week's are not counted)."""
+    from datetime import timedelta
+
+    from models.account_checks import upsert_week
+    from models.publication_plan import PlanItem
+    from models.registry import Body, Person, SocialAccount
+    from models.report_queries import account_rows
+
+    seed_week(db)
+    with Session(db) as s:
+        gkh = s.exec(select(Body).where(Body.code == "gkh")).one()
+        person = Person(full_name="Исполнитель", roles=["executor"], body_id=gkh.id)
+        acc = SocialAccount(network="vk", url="https://vk.com/gkh_rso", body_id=gkh.id or 0, network_id="5")
+        s.add_all([person, acc])
+        s.flush()
+        upsert_week(s, account_id=acc.id or 0, body_id=gkh.id or 0, week="2026-W48", week_start=W48.start.date(),
+                    posts=2, threshold=3, error=None, at=AS_OF)
+        upsert_week(s, account_id=acc.id or 0, body_id=gkh.id or 0, week="2026-W47",
+                    week_start=(W48.start - timedelta(days=7)).date(), posts=5, threshold=3, error=None, at=AS_OF)
+        for day, status, late in ((0, "published", False), (1, "published", True), (2, "missed", False),
+                                  (3, "cancelled", False), (8, "planned", False)):
+            s.add(PlanItem(account_id=acc.id or 0, body_id=gkh.id or 0, planned_at=W48.start + timedelta(days=day),
+                           title=f"День {day}", status=status, late=late, person_id=person.id or 0))
+        s.commit()
+        rows = account_rows(s, W48)
+    assert [(r.body, r.url, r.posts, r.meets, r.planned, r.published, r.late, r.missed) for r in rows] == [
+        ("gkh", "https://vk.com/gkh_rso", 2, False, 3, 2, 1, 1)]

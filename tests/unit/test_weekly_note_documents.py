@@ -59,7 +59,8 @@ def test_p16_the_chart_has_one_bar_per_day_with_its_count() -> None:
 
 def test_p16_the_xlsx_has_a_sheet_per_section_with_the_numbers() -> None:
     sheets = read_xlsx(render_xlsx(note()))
-    assert list(sheets) == ["Сводка", "По дням", "Сети", "Темы", "Территории", "Органы", "ЦУР", "Просроченные"]
+    assert list(sheets) == ["Сводка", "По дням", "Сети", "Темы", "Территории", "Органы", "ЦУР", "Просроченные",
+                            "Аккаунты"]
     bodies = {r[0]: r[1:] for r in sheets["Органы"][1:]}
     gkh = bodies[NAMES.bodies["gkh"]]
     assert gkh[:7] == ["2", "1", "0", "1", "1", "1", "0"]  # received, answered, on time, late, open, overdue, returned
@@ -67,3 +68,30 @@ def test_p16_the_xlsx_has_a_sheet_per_section_with_the_numbers() -> None:
     assert sheets["ЦУР"][1][4] == "2"
     assert sheets["Просроченные"][1][0] == f"{BASE}/messages/m4"
     assert sheets["Сводка"][6] == ["Выявлено за неделю", "5"]
+
+
+def test_p16_the_note_tells_how_the_official_accounts_kept_the_norm_and_the_schedule() -> None:
+    """The Order, items 4, 7, 8 in the weekly note: each account's own publications against the norm, its
+    schedule's outcome; the summary counts those below the norm; a deputy's part has only their bodies'."""
+    from domain.weekly_note import AccountRow
+
+    rows = week_rows()
+    rows.accounts = [
+        AccountRow(body="minzdrav", network="vk", url="https://vk.com/minzdrav_rso", posts=2, meets=False,
+                   planned=3, published=2, late=1, missed=1),
+        AccountRow(body="gkh", network="ok", url="https://ok.ru/group/1", posts=4, meets=True, planned=1, published=1),
+        AccountRow(body="gkh", network="vk", url="https://vk.com/gkh_rso", error="доступ запрещён"),
+    ]
+    n = build_note(rows, W48, AS_OF, CAL, NAMES, BASE)
+    assert n.accounts[0].url == "https://vk.com/minzdrav_rso"  # below the norm first
+    assert n.summary.endswith("официальных аккаунтов ниже нормы публикаций — 1 из 2, не вышло по графику — 1.")
+    pdf = render_pdf(n)
+    text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "5. Официальные аккаунты органов (пп. 4, 7, 8 Порядка)" in text
+    assert "minzdrav_rso" in text and "не подсчитано" in text and "доступ запрещён" in text
+    sheet = read_xlsx(render_xlsx(n))["Аккаунты"]
+    assert sheet[1][:9] == [n.accounts[0].name, "ВКонтакте", "https://vk.com/minzdrav_rso", "2", "3", "3", "2", "1",
+                            "1"]
+    part = build_note(rows, W48, AS_OF, CAL, NAMES, BASE, only={"gkh"})
+    assert {a.url for a in part.accounts} == {"https://ok.ru/group/1", "https://vk.com/gkh_rso"}
+    assert part.summary.endswith("официальных аккаунтов ниже нормы публикаций — 0 из 1.")
