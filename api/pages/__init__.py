@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import card, overview, plan, queue, signin, triage
+from api.pages import card, moderation, overview, plan, queue, signin, triage
 from api.pages.session import SignedOut
 from api.pages.web import STATIC
 
@@ -21,5 +21,5 @@ def install_pages(app: FastAPI) -> None:
 
     app.add_exception_handler(SignedOut, signed_out)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (signin, triage, queue, card, overview, plan):
+    for module in (signin, triage, queue, card, overview, plan, moderation):
         app.include_router(module.router)

@@ -61,6 +61,7 @@ NAV = [
     ("/inbox", "Уведомления", ("curator", "executor", "responsible", "leadership")),
     ("/dashboard", "Сводка", ("curator", "leadership")),
     ("/plan", "График", ("curator", "admin", "executor", "responsible", "leadership")),
+    ("/moderation", "Модерация", ("curator", "admin", "executor", "responsible", "leadership")),
 ]
 
 

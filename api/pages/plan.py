@@ -5,43 +5,28 @@ as the JSON routes (``api/routes/publication_plan.py``), the same checks and Rus
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
-from sqlmodel import Session, col, select
+from pydantic import BaseModel
+from sqlmodel import Session
 
-from api.account_access import ALL, STAFF, may_manage_account
+from api.account_access import ALL, STAFF
+from api.pages.account_forms import filled, form_model, managed_accounts
 from api.pages.common import checked_form, context, error_page, names, now, page_session, see_other
 from api.pages.session import PageSession
 from api.pages.web import refusal, render
 from api.routes import publication_plan as api
-from models.registry import Body, SocialAccount
 
 router = APIRouter(include_in_schema=False)
 ROLES = (*ALL, *STAFF, "leadership")
 
 
-def _local(value: str, zone: str) -> str:
-    """A ``datetime-local`` field (no zone) is Moscow time (the installation's)."""
-    if value and "T" in value and len(value) <= 16:
-        return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(zone)).isoformat()
-    return value
-
-
 def _model(schema: type[BaseModel], form: Any, fields: tuple[str, ...], zone: str) -> Any:
-    data = {f: v.strip() for f in fields if isinstance(v := form.get(f), str) and v.strip()}
-    for f in ("planned_at", "published_at"):
-        if f in data:
-            data[f] = _local(data[f], zone)
-    try:
-        return schema.model_validate(data)
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors()) from None
+    return form_model(schema, filled(form, fields, zone))
 
 
 def _read(request: Request, sess: PageSession) -> tuple[list[api.PlanOut], list[tuple[int, str]]]:
@@ -52,12 +37,7 @@ def _read(request: Request, sess: PageSession) -> tuple[list[api.PlanOut], list[
     with Session(request.app.state.engine) as s:
         rows = api.schedule(account=None, body=None, since=since, until=None, status_=None, limit=500, offset=0,
                             principal=p, session=s)
-        bodies = {b.id: b for b in s.exec(select(Body).where(col(Body.is_active))).all()}
-        accounts = [(a.id or 0, f"{bodies[a.body_id].name} — {'Одноклассники' if a.network == 'ok' else 'ВКонтакте'} "
-                     f"({a.url})") for a in s.exec(select(SocialAccount).where(
-                         col(SocialAccount.is_official), col(SocialAccount.network).in_(["vk", "ok"]))
-                         .order_by(col(SocialAccount.id))).all()
-                    if a.body_id in bodies and may_manage_account(p, bodies[a.body_id].code)]
+        accounts = managed_accounts(s, p)
     return rows, accounts
 
 

@@ -4,6 +4,7 @@ downloaded: ``executable_path``). One person per role (``tests.api.conftest.buil
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -34,11 +35,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def live_url(api_settings: Settings) -> Iterator[str]:  # noqa: F811
-    """The whole app (API + pages) on a real HTTP server."""
+@contextlib.contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """``app`` on a real HTTP server on loopback (uvicorn in a thread); yields its base URL."""
     port = _free_port()
-    app = create_app(api_settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            timeout_graceful_shutdown=2))
     thread = threading.Thread(target=server.run, name="pages-uvicorn", daemon=True)
@@ -48,9 +48,18 @@ def live_url(api_settings: Settings) -> Iterator[str]:  # noqa: F811
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def live_url(api_settings: Settings) -> Iterator[str]:  # noqa: F811
+    """The whole app (API + pages) on a real HTTP server."""
+    with serve(create_app(api_settings)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
