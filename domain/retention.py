@@ -15,4 +15,5 @@ class RetentionRequest(BaseModel):
 class RetentionResult(BaseModel):
     messages: int = 0
     candidates: int = 0
+    moderation: int = 0  # moderation records whose comment text and author id were removed
     cutoff: datetime

@@ -80,3 +80,44 @@ async def test_retention_schedule_is_created_updated_and_removed_idempotently(de
     assert desc.schedule.spec.time_zone_name == "Europe/Moscow"
     assert await ensure_retention_schedule(client, off) == "deleted"
     assert await ensure_retention_schedule(client, off) == "off"
+
+
+def test_a9_moderation_evidence_is_removed_after_the_period_unless_the_ban_still_holds(db):
+    """The deleted comment's text and its author's id are personal data: kept for the period, then removed —
+    except while the author's restriction is in force (its ground); the decision itself stays."""
+    from models.account_checks import ModerationAction
+    from models.registry import Body, Person, SocialAccount
+
+    with Session(db) as s:
+        body = Body(code="minzdrav", name="Министерство здравоохранения")
+        s.add(body)
+        s.flush()
+        person = Person(full_name="Куратор", roles=["curator"], body_id=body.id)
+        account = SocialAccount(network="vk", url="https://vk.com/minzdrav", body_id=body.id or 0, network_id="1")
+        s.add_all([person, account])
+        s.flush()
+
+        def row(days_ago: int, **kw):  # type: ignore[no-untyped-def]
+            r = ModerationAction(account_id=account.id or 0, person_id=person.id or 0, comment_url="https://vk.com/x",
+                                 created_at=NOW - timedelta(days=days_ago), reason="insult", status="done",
+                                 author_id="4242", text_snapshot="оскорбление", deleted=True, **kw)
+            s.add(r)
+            return r
+
+        old = row(400)
+        fresh = row(30)
+        forever = row(400, ban_requested=True, banned=True, ban_forever=True)
+        holding = row(400, ban_requested=True, banned=True, ban_until=NOW + timedelta(days=1))
+        over = row(400, ban_requested=True, banned=True, ban_until=NOW - timedelta(days=1))
+        s.commit()
+        ids = {k: r.id for k, r in {"old": old, "fresh": fresh, "forever": forever, "holding": holding,
+                                      "over": over}.items()}
+    result = remove_personal_data_now(db, RetentionRequest(days=365), NOW)
+    assert result.moderation == 2
+    with Session(db) as s:
+        got = {k: s.get(ModerationAction, i) for k, i in ids.items()}
+        assert all(r is not None for r in got.values())
+        cleared = {k for k, r in got.items() if r.author_id is None and r.text_snapshot is None}
+        assert cleared == {"old", "over"}
+        assert got["old"].reason == "insult" and got["old"].deleted and got["old"].status == "done"
+    assert remove_personal_data_now(db, RetentionRequest(days=365), NOW).moderation == 0  # idempotent
