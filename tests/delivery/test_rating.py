@@ -107,12 +107,12 @@ async def test_a11_the_scheduled_run_rates_the_quarter_just_ended_once(world: Wo
     # working day) rates the quarter just ended, no seeded message in it.
     ended = Quarter.of(await w.now())
     await w.goto(CAL.next_working_start(ended.end()) + timedelta(hours=1))
-    first = await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4], export="a11_rating_scheduled_child")
+    first = await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4], export="a11_rating_scheduled_child_nominal_time")
     assert first is not None and first.quarter == str(ended) and (first.bodies, first.rated) == (2, 0)
     desc = await w.env.client.get_workflow_handle(quarter_workflow_id(str(ended))).describe()
     assert desc.status is not None and desc.status.name == "COMPLETED"
     # The schedule firing again for the same quarter (a retry, a restarted worker): the child id is taken.
-    assert await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4], export="a11_rating_already_rated") is None
+    assert await run(w, rating_queue, None, sched + uuid.uuid4().hex[:4], export="a11_rating_already_rated_nominal_time") is None
     # A quarter that has not ended is refused, in Russian, without retries.
     now = ended.next()
     with pytest.raises(WorkflowFailureError) as err:

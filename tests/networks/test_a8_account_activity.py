@@ -176,7 +176,7 @@ async def inbox(engine: Engine, key: str, timeout: float = 20.0) -> list[InboxIt
 async def test_a8_own_posts_are_counted_per_week_and_the_bodies_below_three_are_notified(
         world: Setup, db: Engine, ts_env: WorkflowEnvironment) -> None:
     setup, acc = world, world.accounts
-    run = await run_check(ts_env, setup, export="a8_accounts_counted_and_reported")
+    run = await run_check(ts_env, setup, export="a8_accounts_counted_nominal_time")
     assert (run.week, run.checked, run.below, run.refused) == (WEEK, 6, 1, 3)
     with Session(db) as s:
         rows = {r.account_id: r for r in s.exec(select(AccountWeek)).all()}
