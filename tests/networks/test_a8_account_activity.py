@@ -176,7 +176,7 @@ async def inbox(engine: Engine, key: str, timeout: float = 20.0) -> list[InboxIt
 async def test_a8_own_posts_are_counted_per_week_and_the_bodies_below_three_are_notified(
         world: Setup, db: Engine, ts_env: WorkflowEnvironment) -> None:
     setup, acc = world, world.accounts
-    run = await run_check(ts_env, setup, export="a8_accounts_counted_nominal_time")
+    run = await run_check(ts_env, setup, export="a8_accounts_counted_and_reported")
     assert (run.week, run.checked, run.below, run.refused) == (WEEK, 6, 1, 3)
     with Session(db) as s:
         rows = {r.account_id: r for r in s.exec(select(AccountWeek)).all()}
@@ -268,3 +268,11 @@ async def test_a8_vk_not_answering_is_retried_then_recorded_and_the_other_accoun
         assert "ВКонтакте: внутренняя ошибка сервера" in (rows[world.accounts[key]].error or "")
     assert (rows[world.accounts["D"]].posts, rows[world.accounts["D"]].error) == (3, None)
     assert sum(1 for n, _ in fake_vk.vk.calls if n == "wall.get") == 3 * 5  # five attempts per community
+
+
+async def test_a8_a_run_with_no_week_counts_the_week_before_its_own_time(world: Setup, ts_env: WorkflowEnvironment) -> None:
+    """Started by hand with no week (the Schedule's input): the week before the run's time — a Schedule's run
+    would read its nominal time instead (``workflows/scheduled_time.py``; tests/reports/test_weekly_schedule.py)."""
+    now = await ts_env.get_current_time()
+    run = await run_check(ts_env, world, week=None, export="a8_accounts_counted_nominal_time")
+    assert run.week == previous_week(now) and run.checked == 6
