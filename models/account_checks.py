@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, UniqueConstraint, or_
+from sqlalchemy import Index, Text, UniqueConstraint, or_, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.registry import utcnow
@@ -46,6 +46,9 @@ class ModerationStatus:
 
 class ModerationAction(SQLModel, table=True):
     __tablename__ = "moderation_action"
+    # One decision at a time per comment: a second request while one is pending fails to insert (409).
+    __table_args__ = (Index("uq_moderation_pending", "account_id", "comment_id", unique=True,
+                            postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),)
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="social_account.id", index=True)

@@ -17,6 +17,7 @@ import logging
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Path, Query, status
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from temporalio.exceptions import ApplicationError
 
@@ -151,7 +152,11 @@ async def moderate(data: ModerationIn, account_id: int = Path(description="Но�
                            reason=data.reason.value, note=data.note, ban_requested=data.ban is not None,
                            ban_forever=bool(data.ban and data.ban.forever), ban_until=until)
     session.add(row)
-    session.commit()  # recorded before the network is asked: the decision is never lost
+    try:
+        session.commit()  # recorded before the network is asked: the decision is never lost
+    except IntegrityError:  # another request for this comment got in first, this very instant
+        session.rollback()
+        raise Conflict("Этот комментарий уже модерируется: дождитесь результата", code="moderation_in_progress") from None
     session.refresh(row)
     codes, body_of = _maps(session)
     try:

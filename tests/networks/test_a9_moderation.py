@@ -269,3 +269,19 @@ async def test_a9_a_decision_a_stopped_process_left_pending_is_settled_as_interr
     assert (settled["status"], settled["error"], settled["deleted"]) == ("refused", INTERRUPTED, True)
     res = await moderate(ctx, "curator", gone_url)
     assert res.status_code == 409 and res.json()["code"] == "already_moderated" and f"№{stale}" in res.json()["detail"]
+
+
+async def test_a9_two_requests_for_one_comment_in_the_same_instant_one_is_409(
+        ctx: Ctx, db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both passed the check before either wrote its row (``earlier_action`` is made blind to stand in for
+    that instant): the database's partial unique index lets one pending decision per comment in."""
+    import api.routes.moderation as route
+
+    f = ctx.vk.vk
+    cid = f.add_comment(-GID, ctx.post, CITIZEN, "оскорбление")
+    url = f"https://vk.com/wall-{GID}_{ctx.post}?reply={cid}"
+    first = left_pending(db, ctx, url, timedelta(seconds=1))  # the other request, a moment ahead
+    monkeypatch.setattr(route, "earlier_action", lambda *a, **k: None)
+    res = await moderate(ctx, "curator", url)
+    assert res.status_code == 409 and res.json()["code"] == "moderation_in_progress"
+    assert [r.id for r in trail(db)] == [first] and f.wall_comments(-GID, ctx.post)
