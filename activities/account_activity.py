@@ -27,8 +27,10 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.account_profile import fetch_profile
 from activities.networks.ok import OkClient
 from activities.networks.vk import VkClient
+from domain.account_profile import Profile
 from domain.accounts import (
     AccountTarget,
     AccountTargets,
@@ -133,8 +135,14 @@ class AccountActivity:
                 raise Refused("сохранённый ключ группы не расшифровывается текущим OTKLIK_SECRET_KEY: подключите "
                               "группу заново") from None
 
+    def _site_url(self, account_id: int) -> str:
+        with Session(self._engine) as s:
+            a = s.get(SocialAccount, account_id)
+            body = s.get(Body, a.body_id) if a is not None else None
+            return body.site_url if body is not None else ""
+
     def _store(self, target: AccountTarget, week: str, posts: int | None, error: str | None,
-               at: datetime) -> WeekCount:
+               at: datetime, profile: Profile | None = None) -> WeekCount:
         start, _ = week_bounds(week)
         threshold = self._settings.account_min_posts_per_week
         with Session(self._engine) as s:
@@ -142,7 +150,8 @@ class AccountActivity:
             if account is None:
                 return WeekCount(account_id=target.account_id, week=week, error="аккаунт удалён из реестра")
             row = upsert_week(s, account_id=target.account_id, body_id=account.body_id, week=week,
-                              week_start=start.date(), posts=posts, threshold=threshold, error=error, at=at)
+                              week_start=start.date(), posts=posts, threshold=threshold, error=error, at=at,
+                              profile=profile)
             return WeekCount(account_id=target.account_id, week=week, posts=row.posts, meets=row.meets,
                              error=row.error or "")
 
@@ -186,7 +195,9 @@ class AccountActivity:
             accounts = {a.id: a for a in s.exec(select(SocialAccount)).all()}
             rows = weeks_of(s, week)
             plans = self._plan_of(s, week)
+            sites = {b.id: b.site_url for b in s.exec(select(Body)).all()}
         events: list[NotificationEvent] = []
+        unkempt: list[dict[str, Any]] = []
         plan_total = {"planned": 0, "published": 0, "late": 0, "missed": 0}
         plan_missed: list[dict[str, Any]] = []
         below: list[dict[str, Any]] = []
@@ -197,6 +208,14 @@ class AccountActivity:
                 continue
             item = {"body": codes.get(r.body_id, ""), "network": a.network, "url": a.url, "posts": r.posts,
                     "error": r.error or ""}
+            missing = Profile(description=r.has_description, photo=r.has_photo, on_site=r.on_site).missing()
+            if missing:
+                unkempt.append({**item, "absent": missing})
+                events.append(NotificationEvent(
+                    key=f"account_profile:{week}:{r.account_id}", kind=NotificationKind.account_profile,
+                    audience="body_responsible", body=item["body"] or None, created_at=at,
+                    data={**data, "account_id": r.account_id, "network": a.network, "url": a.url,
+                          "absent": missing, "site_url": sites.get(r.body_id, "")}))
             if r.error:
                 refused.append(item)
                 continue
@@ -213,7 +232,7 @@ class AccountActivity:
         events.append(NotificationEvent(
             key=f"account_activity:{week}", kind=NotificationKind.account_activity, audience="tsur_head",
             created_at=at, data={**data, "checked": len(rows), "below": below[:200], "refused": refused[:200],
-                                 "plan": plan_total, "plan_missed": plan_missed[:200]}))
+                                 "plan": plan_total, "plan_missed": plan_missed[:200], "unkempt": unkempt[:200]}))
         return events
 
     @staticmethod
@@ -268,7 +287,15 @@ class AccountActivity:
             if not exc.non_retryable:
                 raise  # Temporal retries; the workflow records the last fault if every attempt fails
             error = exc.message
-        count = await asyncio.to_thread(self._store, target, week, posts, error, at)
+        profile = None
+        if target.network_id:  # item 8: the description, the main photo, the link on the body's site
+            try:
+                token = await asyncio.to_thread(self._token, target.account_id) if target.network == "ok" else None
+            except Refused:
+                token = None  # the count above has already said why
+            site = await asyncio.to_thread(self._site_url, target.account_id)
+            profile = await fetch_profile(self._settings, target, site, token)
+        count = await asyncio.to_thread(self._store, target, week, posts, error, at, profile)
         if error is None:  # the posts were read: judge the week's planned publications against them
             count.plan_due, count.plan_missed = await asyncio.to_thread(self._judge_plan, target, week, own, at)
         return count

@@ -132,10 +132,15 @@ def sheets(note: WeeklyNote) -> list[tuple[str, list[list[Any]]]]:
          + [[o.link, o.network, o.topic, o.district, o.bodies, o.holder, msk(o.detected_at), msk(o.answer_due),
              o.overdue_hours] for o in note.overdue]),
         ("Аккаунты", [["Орган", "Соцсеть", "Аккаунт", "Собственных публикаций", "Норма", "По графику",
-                       "Вышло", "Из них позже срока", "Не вышло", "Не подсчитано: причина"]]
-         + [[a.name, a.network, a.url, a.posts, a.threshold, a.planned, a.published, a.late, a.missed, a.error or ""]
-            for a in note.accounts]),
+                       "Вышло", "Из них позже срока", "Не вышло", "Не подсчитано: причина", "Описание (п. 8)",
+                       "Фото (п. 8)", "Ссылка на сайте органа (п. 8)"]]
+         + [[a.name, a.network, a.url, a.posts, a.threshold, a.planned, a.published, a.late, a.missed, a.error or "",
+             _yes(a.has_description), _yes(a.has_photo), _yes(a.on_site)] for a in note.accounts]),
     ]
+
+
+def _yes(v: bool | None) -> str:
+    return "не известно" if v is None else "да" if v else "нет"
 
 
 def _row(*cells: Any) -> list[Any]:

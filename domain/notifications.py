@@ -79,6 +79,7 @@ class NotificationKind(StrEnum):
     account_inactive = "account_inactive"  # A8: an official account had fewer own publications than required
     account_activity = "account_activity"  # A8: the weekly summary of official accounts for the head of ЦУР
     plan_missed = "plan_missed"  # the Order, items 3, 4, 7: planned publications of an account did not come out
+    account_profile = "account_profile"  # the Order, item 8: no description / main photo / link on the body's site
 
 
 NOTIFICATION_KIND_TITLES: dict[str, str] = {
@@ -93,6 +94,7 @@ NOTIFICATION_KIND_TITLES: dict[str, str] = {
     "weekly_note": "еженедельная записка", "rating": "рейтинг органов",
     "account_inactive": "мало публикаций в аккаунте", "account_activity": "публикации официальных аккаунтов за неделю",
     "plan_missed": "публикации по графику не вышли",
+    "account_profile": "оформление официального аккаунта",
 }
 
 #: Kinds delivered at once, day or night. A breach or rung reaching leadership is urgent as well

@@ -128,6 +128,9 @@ class AccountRow(BaseModel):
     published: int = 0
     late: int = 0
     missed: int = 0
+    has_description: bool | None = None  # item 8; None: not known
+    has_photo: bool | None = None
+    on_site: bool | None = None
 
 
 class ReportRows(BaseModel):
@@ -228,6 +231,9 @@ class AccountLine(BaseModel):
     published: int = 0
     late: int = 0
     missed: int = 0
+    has_description: bool | None = None  # item 8; None: not known
+    has_photo: bool | None = None
+    on_site: bool | None = None
 
 
 class WeeklyNote(BaseModel):

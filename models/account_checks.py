@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Index, Text, UniqueConstraint, or_, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from domain.account_profile import Profile
 from models.registry import utcnow
 
 
@@ -36,6 +37,11 @@ class AccountWeek(SQLModel, table=True):
     threshold: int = 3
     checked_at: datetime = Field(default_factory=utcnow)
     error: str | None = Field(default=None, sa_type=Text)
+    # Item 8 beyond the count (domain/account_profile.py): yes / no / not known (None, profile_note says why).
+    has_description: bool | None = None
+    has_photo: bool | None = None
+    on_site: bool | None = None
+    profile_note: str | None = Field(default=None, sa_type=Text)
 
 
 class ModerationStatus:
@@ -73,13 +79,17 @@ class ModerationAction(SQLModel, table=True):
 
 
 def upsert_week(session: Session, *, account_id: int, body_id: int, week: str, week_start: date,
-                posts: int | None, threshold: int, error: str | None, at: datetime) -> AccountWeek:
+                posts: int | None, threshold: int, error: str | None, at: datetime,
+                profile: Profile | None = None) -> AccountWeek:
     row = session.exec(select(AccountWeek).where(AccountWeek.account_id == account_id,
                                                  AccountWeek.week == week)).first()
     if row is None:
         row = AccountWeek(account_id=account_id, body_id=body_id, week=week, week_start=week_start)
     row.body_id, row.posts, row.threshold, row.error, row.checked_at = body_id, posts, threshold, error, at
     row.meets = posts is not None and posts >= threshold
+    if profile is not None:
+        row.has_description, row.has_photo, row.on_site = profile.description, profile.photo, profile.on_site
+        row.profile_note = "; ".join(profile.notes)[:2000] or None
     session.add(row)
     session.commit()
     session.refresh(row)

@@ -96,7 +96,8 @@ def account_rows(session: Session, period: WeekPeriod) -> list[AccountRow]:
         if a is None:
             continue
         out.append(AccountRow(body=codes.get(w.body_id, ""), network=a.network, url=a.url, posts=w.posts,
-                              threshold=w.threshold, meets=w.meets, error=w.error,
+                              threshold=w.threshold, meets=w.meets, error=w.error, has_description=w.has_description,
+                              has_photo=w.has_photo, on_site=w.on_site,
                               **plan.get(w.account_id, {})))
     return out
 

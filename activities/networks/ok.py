@@ -148,8 +148,8 @@ class OkClient:
         r = await self.call("url.getInfo", url=url)
         return str(r["objectId"]) if isinstance(r, dict) and r.get("type") == "GROUP" else None
 
-    async def group_info(self, gid: str) -> dict[str, Any] | None:
-        r = await self.call("group.getInfo", uids=gid, fields="uid,name,shortname")
+    async def group_info(self, gid: str, fields: str = "uid,name,shortname") -> dict[str, Any] | None:
+        r = await self.call("group.getInfo", uids=gid, fields=fields)
         groups = r if isinstance(r, list) else (r.get("groups") or [])
         return dict(groups[0]) if groups else None
 

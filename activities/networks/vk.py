@@ -258,9 +258,10 @@ class VkClient:
         return bool(await self.call("groups.ban", group_id=group_id, owner_id=owner_id, end_date=end_date,
                                     reason=reason, comment=comment, comment_visible=comment_visible))
 
-    async def groups_get_by_id(self, group_id: int | str | None = None) -> list[dict[str, Any]]:
+    async def groups_get_by_id(self, group_id: int | str | None = None, *,
+                               fields: str | None = None) -> list[dict[str, Any]]:
         """Communities by id or short name; with a community token and no id — the token's own community."""
-        r = await self.call("groups.getById", group_id=group_id)
+        r = await self.call("groups.getById", group_id=group_id, fields=fields)
         groups = r.get("groups") if isinstance(r, dict) else r  # 5.199: {"groups": [...], "profiles": [...]}
         return list(groups or [])
 

@@ -138,6 +138,7 @@ KIND_TITLES: dict[str, str] = {
     NotificationKind.account_inactive: "Мало публикаций в официальном аккаунте (п. 8 Порядка)",
     NotificationKind.account_activity: "Публикации официальных аккаунтов за неделю (п. 8 Порядка)",
     NotificationKind.plan_missed: "Публикации по графику не вышли (пп. 4, 7 Порядка)",
+    NotificationKind.account_profile: "Оформление официального аккаунта (п. 8 Порядка)",
 }
 
 TITLES = {

@@ -78,7 +78,7 @@ def test_p16_the_note_tells_how_the_official_accounts_kept_the_norm_and_the_sche
     rows = week_rows()
     rows.accounts = [
         AccountRow(body="minzdrav", network="vk", url="https://vk.com/minzdrav_rso", posts=2, meets=False,
-                   planned=3, published=2, late=1, missed=1),
+                   planned=3, published=2, late=1, missed=1, has_description=True, has_photo=False),
         AccountRow(body="gkh", network="ok", url="https://ok.ru/group/1", posts=4, meets=True, planned=1, published=1),
         AccountRow(body="gkh", network="vk", url="https://vk.com/gkh_rso", error="доступ запрещён"),
     ]
@@ -89,9 +89,11 @@ def test_p16_the_note_tells_how_the_official_accounts_kept_the_norm_and_the_sche
     text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "5. Официальные аккаунты органов (пп. 4, 7, 8 Порядка)" in text
     assert "minzdrav_rso" in text and "не подсчитано" in text and "доступ запрещён" in text
+    assert "да · нет · —" in text  # item 8: a description, no main photo, the site not known
     sheet = read_xlsx(render_xlsx(n))["Аккаунты"]
     assert sheet[1][:9] == [n.accounts[0].name, "ВКонтакте", "https://vk.com/minzdrav_rso", "2", "3", "3", "2", "1",
                             "1"]
+    assert sheet[1][10:13] == ["да", "нет", "не известно"]
     part = build_note(rows, W48, AS_OF, CAL, NAMES, BASE, only={"gkh"})
     assert {a.url for a in part.accounts} == {"https://ok.ru/group/1", "https://vk.com/gkh_rso"}
     assert part.summary.endswith("официальных аккаунтов ниже нормы публикаций — 0 из 1.")
