@@ -86,6 +86,12 @@ async def test_pages_at_desktop_and_phone(browser: Any, live_url: str, world: Wo
         await cur.locator(".deadline details summary").first.click()
         assert "Как считали" in await cur.locator("pre.why").first.inner_text()
         await shoot(cur, "card", w)
+        await cur.goto("/plan")  # the Order, items 3, 4, 7: the schedule and its form
+        assert await cur.locator("#plan-form").count() == 1
+        await shoot(cur, "plan", w)
+        await cur.goto("/moderation")  # item 9: the form and the trail
+        assert await cur.locator("#moderation-form").count() == 1
+        await shoot(cur, "moderation", w)
         await cur.context.close()
         boss = await signed_in(browser, live_url, world.tokens["leadership"], width=w, height=h)
         assert boss.url.endswith("/dashboard")
