@@ -69,6 +69,10 @@ class AccountWeekOut(BaseModel):
     meets: bool
     error: str | None = Field(default=None, description="Почему соцсеть не дала подсчитать")
     checked_at: datetime
+    has_description: bool | None = Field(default=None, description="п. 8: есть текстовое описание; null — не известно")
+    has_photo: bool | None = Field(default=None, description="п. 8: есть главная фотография (оформление)")
+    on_site: bool | None = Field(default=None, description="п. 8: ссылка на аккаунт есть на официальном сайте органа")
+    profile_note: str | None = Field(default=None, description="Почему что-то из п. 8 не известно")
 
 
 class WeekActivityOut(BaseModel):

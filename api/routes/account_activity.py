@@ -38,7 +38,8 @@ def _out(session: Session, rows: list[AccountWeek]) -> list[AccountWeekOut]:
         out.append(AccountWeekOut(account_id=r.account_id, body_code=b.code if b else "",
                                   body_name=b.name if b else "", network=a.network, url=a.url, week=r.week,
                                   week_start=r.week_start, posts=r.posts, threshold=r.threshold, meets=r.meets,
-                                  error=r.error, checked_at=r.checked_at))
+                                  error=r.error, checked_at=r.checked_at, has_description=r.has_description,
+                                  has_photo=r.has_photo, on_site=r.on_site, profile_note=r.profile_note))
     return out
 
 

@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
+from api.main import create_app
 from domain.account_profile import account_links, listed_on
 from models.account_checks import AccountWeek
 from models.registry import Body
@@ -86,6 +88,16 @@ async def test_item_8_description_photo_and_the_link_on_the_site_are_checked_and
     assert await inbox(db, f"account_profile:{WEEK}:{acc['A']}", timeout=1) == []
     summary = (await inbox(db, f"account_activity:{WEEK}"))[0]
     assert "Оформление не отвечает п. 8 Порядка" in summary.text and "Комитет по транспорту РСО-Алания" in summary.text
+
+    # The API shows the same per account.
+    app = create_app(setup.settings)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        res = await http.get("/api/v1/accounts/activity", params={"week": WEEK},
+                             headers={"Authorization": f"Bearer {setup.admin_token}"})
+    by_url = {x["url"]: x for x in res.json()["accounts"]}
+    assert {k: by_url["https://vk.com/mintrans_rso"][k] for k in ("has_description", "has_photo", "on_site")} == {
+        "has_description": False, "has_photo": False, "on_site": False}
+    assert "сайта органа не указан" in by_url["https://vk.com/gkh_rso"]["profile_note"]
 
 
 def test_a_link_counts_in_any_of_its_forms_and_only_as_a_whole_address() -> None:
