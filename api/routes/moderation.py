@@ -36,6 +36,7 @@ from api.deps import get_session, get_settings
 from api.errors import Conflict, Forbidden, ServiceUnavailable, Unprocessable, error_responses
 from api.schemas_account_checks import ModerationIn, ModerationOut
 from domain.accounts import REASON_TITLES
+from domain.bounds import DATETIME_QUERY, QueryDatetime
 from domain.publication import Thread, thread_of
 from models.account_checks import (
     ModerationAction,
@@ -194,7 +195,8 @@ def _partial(row: ModerationAction, reason: str) -> str:
 
 @router.get("/moderation", response_model=list[ModerationOut], summary="Журнал модерации (п. 9 Порядка)")
 def trail(account: int | None = Query(None, ge=1, le=2**31 - 1, description="Номер аккаунта"),
-          since: datetime | None = Query(None, description="С какого момента (ISO 8601)"),
+          since: QueryDatetime | None = Query(None, description="С какого момента (ISO 8601 с часовым поясом)",
+                                              json_schema_extra=DATETIME_QUERY),
           limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**6),
           principal: Principal = Depends(current_principal), session: Session = Depends(get_session)) -> list[ModerationOut]:
     if not principal.has(*ALL, *STAFF, "leadership"):
