@@ -35,17 +35,16 @@ from domain.accounts import (
     AccountTarget,
     AccountTargets,
     WeekCount,
-    ok_own_in_week,
     ok_own_posts,
     older_than,
-    vk_own_in_week,
+    own_in_week,
     vk_own_posts,
     week_bounds,
 )
 from domain.notifications import NotificationEvent, NotificationEventBatch, NotificationKind
-from domain.publication_plan import OwnPost, PlanStatus, judge
+from domain.publication_plan import OwnPost, PlanStatus, judge, tally, window_start
 from models.account_checks import upsert_week, weeks_of
-from models.publication_plan import PlanItem, due_for_check
+from models.publication_plan import PlanItem, due_for_check, week_plan
 from models.registry import Body, SocialAccount
 from models.secrets import decrypt_token
 from models.settings import Settings
@@ -58,18 +57,15 @@ class Refused(Exception):
     """The account cannot be counted this week: a Russian reason for its row."""
 
 
-PLAN_LOOKBACK = timedelta(days=2)  # a plan of Monday counts a post from Saturday on (domain.publication_plan)
-
-
 async def count_vk(settings: Settings, gid: int, start: datetime, end: datetime,
                    until: datetime) -> tuple[int, list[OwnPost]]:
-    """The community's own posts of [start, end), and its own posts from shortly before ``start`` to ``until``
-    (for the publication schedule)."""
+    """The count of the community's own posts of [start, end), and its own posts from the start of the day before
+    ``start`` (a plan of Monday may be met on Sunday: ``domain.publication_plan``) up to ``until``."""
     service = settings.vk_service_token.get_secret_value()
     if not service:
         raise Refused("не задан сервисный ключ приложения ВКонтакте (OTKLIK_VK_SERVICE_TOKEN): стену сообщества "
                       "читать нечем")
-    owner, n, own = -gid, 0, []
+    owner, own, since, until = -gid, [], window_start(start), max(until, end)
     seen: set[int] = set()
     async with VkClient(service, base_url=settings.vk_api_url, token_kind="service") as vk:
         offset = 0
@@ -77,17 +73,16 @@ async def count_vk(settings: Settings, gid: int, start: datetime, end: datetime,
             page = await vk.wall_get(owner, count=PAGE, offset=offset)
             fresh = [p for p in page.items if int(p.get("id") or 0) not in seen]
             seen.update(int(p.get("id") or 0) for p in fresh)
-            n += vk_own_in_week(fresh, owner, start, end)
-            own += vk_own_posts(fresh, owner, start - PLAN_LOOKBACK, until)
+            own += vk_own_posts(fresh, owner, since, until)
             offset += len(page.items)
-            if not page.items or offset >= page.count or older_than(page.items, start - PLAN_LOOKBACK):
+            if not page.items or offset >= page.count or older_than(page.items, since):
                 break
-    return n, own
+    return own_in_week(own, start, end), own
 
 
 async def count_ok(settings: Settings, token: str, gid: str, start: datetime, end: datetime,
                    until: datetime) -> tuple[int, list[OwnPost]]:
-    n, anchor, own = 0, None, []
+    anchor, own, since, until = None, [], window_start(start), max(until, end)
     seen: set[str] = set()
     async with OkClient(token, application_key=settings.ok_application_key, base_url=settings.ok_api_url,
                         application_secret_key=settings.ok_application_secret_key.get_secret_value()) as ok:
@@ -95,12 +90,11 @@ async def count_ok(settings: Settings, token: str, gid: str, start: datetime, en
             page = await ok.group_topics(gid, count=PAGE, anchor=anchor)
             fresh = [t for t in page.items if str(t.get("id")) not in seen]
             seen.update(str(t.get("id")) for t in fresh)
-            n += ok_own_in_week(fresh, gid, start, end)
-            own += ok_own_posts(fresh, gid, start - PLAN_LOOKBACK, until)
+            own += ok_own_posts(fresh, gid, since, until)
             anchor = page.anchor
-            if not page.has_more or not page.items or older_than(page.items, start - PLAN_LOOKBACK, ms=True):
+            if not page.has_more or not page.items or older_than(page.items, since, ms=True):
                 break
-    return n, own
+    return own_in_week(own, start, end), own
 
 
 class AccountActivity:
@@ -177,25 +171,17 @@ class AccountActivity:
             s.commit()
             return len(verdicts), missed
 
-    def _plan_of(self, s: Session, week: str) -> dict[int, list[PlanItem]]:
-        start, end = week_bounds(week)
-        out: dict[int, list[PlanItem]] = {}
-        for item in s.exec(select(PlanItem).where(col(PlanItem.planned_at) >= start, col(PlanItem.planned_at) < end,
-                                                  PlanItem.status != PlanStatus.cancelled)
-                           .order_by(col(PlanItem.planned_at))).all():
-            out.setdefault(item.account_id, []).append(item)
-        return out
-
     def _events(self, week: str, at: datetime) -> list[NotificationEvent]:
         start, end = week_bounds(week)
         data = {"week": week, "week_start": start.isoformat(), "week_last": (end - timedelta(days=1)).isoformat(),
                 "threshold": self._settings.account_min_posts_per_week}
         with Session(self._engine) as s:
-            codes = {b.id: b.code for b in s.exec(select(Body)).all()}
+            bodies = list(s.exec(select(Body)).all())
             accounts = {a.id: a for a in s.exec(select(SocialAccount)).all()}
             rows = weeks_of(s, week)
-            plans = self._plan_of(s, week)
-            sites = {b.id: b.site_url for b in s.exec(select(Body)).all()}
+            plans = week_plan(s, start, end)
+        codes = {b.id: b.code for b in bodies}
+        sites = {b.id: b.site_url for b in bodies}
         events: list[NotificationEvent] = []
         unkempt: list[dict[str, Any]] = []
         plan_total = {"planned": 0, "published": 0, "late": 0, "missed": 0}
@@ -243,18 +229,15 @@ class AccountActivity:
         not come out. Returns the missed ones."""
         missed = [{"title": i.title, "planned_at": i.planned_at.isoformat()} for i in items
                   if i.status == PlanStatus.missed]
-        published = [i for i in items if i.status == PlanStatus.published]
-        total["planned"] += len(items)
-        total["published"] += len(published)
-        total["late"] += sum(1 for i in published if i.late)
-        total["missed"] += len(missed)
+        t = tally([(i.status, i.late) for i in items])
+        for k in total:
+            total[k] += getattr(t, k)
         if missed:
             events.append(NotificationEvent(
                 key=f"plan_missed:{week}:{a.id}", kind=NotificationKind.plan_missed, audience="body_responsible",
                 body=codes.get(body_id) or None, created_at=at,
-                data={**data, "account_id": a.id, "network": a.network, "url": a.url, "planned": len(items),
-                      "published": len(published), "late": sum(1 for i in published if i.late),
-                      "missed": missed[:50]}))
+                data={**data, "account_id": a.id, "network": a.network, "url": a.url, "planned": t.planned,
+                      "published": t.published, "late": t.late, "missed": missed[:50]}))
         return missed
 
     # ------------------------------------------------------------------ activities

@@ -69,26 +69,13 @@ def in_week(moment: datetime, start: datetime, end: datetime) -> bool:
     return start <= moment < end
 
 
-def vk_own_in_week(items: Iterable[dict[str, Any]], owner_id: int, start: datetime, end: datetime) -> int:
-    """How many of VK ``wall.get`` items are the community's own published posts inside [start, end)."""
-    n = 0
-    for p in items:
-        if p.get("post_type") == "postpone" or int(p.get("from_id") or 0) != owner_id:
-            continue
-        if in_week(datetime.fromtimestamp(int(p.get("date") or 0), MSK), start, end):
-            n += 1
-    return n
-
-
-def ok_own_in_week(items: Iterable[dict[str, Any]], gid: str, start: datetime, end: datetime) -> int:
-    """How many of OK ``mediatopic.getTopics`` topics are the group's own inside [start, end)."""
-    own = f"group:{gid}"
-    return sum(1 for t in items if t.get("author_ref") == own
-               and in_week(datetime.fromtimestamp(int(t.get("created_ms") or 0) / 1000, MSK), start, end))
+def own_in_week(posts: Iterable[OwnPost], start: datetime, end: datetime) -> int:
+    """How many of the community's own publications came out inside [start, end) — A8's count."""
+    return sum(1 for p in posts if in_week(p.published_at, start, end))
 
 
 def vk_own_posts(items: Iterable[dict[str, Any]], owner_id: int, start: datetime, until: datetime) -> list[OwnPost]:
-    """The community's own published VK posts inside [start, until], as the plan check reads them."""
+    """The community's own published VK posts inside [start, until]: not a postponed one, not a citizen's."""
     out = []
     for p in items:
         if p.get("post_type") == "postpone" or int(p.get("from_id") or 0) != owner_id:

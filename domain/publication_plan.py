@@ -112,14 +112,14 @@ def judge(plans: list[PlanSlot], posts: list[OwnPost], *, at: datetime,
           grace: timedelta = GRACE) -> list[Verdict]:
     """A verdict for each planned publication due before ``at``; later ones are not judged yet."""
     due = [p for p in plans if p.planned_at <= at]
-    lemmas = {id(post): content_lemmas(post.text) for post in posts}
+    lemmas = [content_lemmas(post.text) for post in posts]
     pairs: list[tuple[float, int, int]] = []  # (score, plan index, post index)
     for i, plan in enumerate(due):
         start = window_start(plan.planned_at)
         for j, post in enumerate(posts):
             if not start <= post.published_at <= at:
                 continue
-            score = overlap(plan, lemmas[id(post)], post.text)
+            score = overlap(plan, lemmas[j], post.text)
             if score >= MIN_OVERLAP:
                 pairs.append((score, i, j))
     taken_plans: dict[int, int] = {}
@@ -138,3 +138,21 @@ def judge(plans: list[PlanSlot], posts: list[OwnPost], *, at: datetime,
         else:
             verdicts.append(Verdict(plan.id, PlanStatus.missed))
     return verdicts
+
+
+@dataclass(frozen=True, slots=True)
+class PlanTally:
+    """A schedule's outcome (cancelled items are not counted)."""
+
+    planned: int = 0
+    published: int = 0
+    late: int = 0
+    missed: int = 0
+
+
+def tally(items: list[tuple[str, bool]]) -> PlanTally:
+    """(status, late) of each item → the counts; a cancelled item is not part of the schedule."""
+    kept = [(status, late) for status, late in items if status != PlanStatus.cancelled]
+    return PlanTally(planned=len(kept), published=sum(1 for st, _ in kept if st == PlanStatus.published),
+                     late=sum(1 for st, late in kept if st == PlanStatus.published and late),
+                     missed=sum(1 for st, _ in kept if st == PlanStatus.missed))

@@ -213,10 +213,8 @@ def _overdue(rows: ReportRows, msgs: list[MessageRow], names: ReportNames, as_of
 def _accounts(rows: ReportRows, names: ReportNames, only: set[str] | None) -> list[AccountLine]:
     """The official accounts of the bodies in scope, as the week's A8 check found them: those below the norm
     first, then those the network would not let us count, then the rest; by body within each."""
-    out = [AccountLine(name=names.bodies.get(a.body, a.body), network=_network(a.network), url=a.url, posts=a.posts,
-                       threshold=a.threshold, meets=a.meets, error=a.error, planned=a.planned,
-                       published=a.published, late=a.late, missed=a.missed,
-                       has_description=a.has_description, has_photo=a.has_photo, on_site=a.on_site)
+    out = [AccountLine(name=names.bodies.get(a.body, a.body), network=_network(a.network),
+                       **a.model_dump(exclude={"body", "network"}))
            for a in rows.accounts if only is None or a.body in only]
     return sorted(out, key=lambda x: (0 if x.posts is not None and not x.meets else 1 if x.posts is None else 2,
                                       x.name, x.url))

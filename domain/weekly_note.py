@@ -114,13 +114,11 @@ class DraftRow(BaseModel):
     published_at: datetime | None = None
 
 
-class AccountRow(BaseModel):
-    """An official account's week (the Order, items 4, 7, 8): the A8 count and its publication schedule."""
+class AccountFigures(BaseModel):
+    """An official account's week (the Order, items 4, 7, 8): the A8 count, its schedule, its profile."""
 
-    body: str
-    network: str
     url: str
-    posts: int | None = None
+    posts: int | None = None  # None: not counted (``error`` says why)
     threshold: int = 3
     meets: bool = False
     error: str | None = None
@@ -131,6 +129,13 @@ class AccountRow(BaseModel):
     has_description: bool | None = None  # item 8; None: not known
     has_photo: bool | None = None
     on_site: bool | None = None
+
+
+class AccountRow(AccountFigures):
+    """As the read model has it: the body's code, the network's."""
+
+    body: str
+    network: str
 
 
 class ReportRows(BaseModel):
@@ -219,21 +224,11 @@ class OverdueItem(BaseModel):
     overdue_hours: float
 
 
-class AccountLine(BaseModel):
+class AccountLine(AccountFigures):
+    """As the note shows it."""
+
     name: str  # the body's registry name
     network: str  # «ВКонтакте», «Одноклассники»
-    url: str
-    posts: int | None = None  # None: not counted (``error`` says why)
-    threshold: int = 3
-    meets: bool = False
-    error: str | None = None
-    planned: int = 0
-    published: int = 0
-    late: int = 0
-    missed: int = 0
-    has_description: bool | None = None  # item 8; None: not known
-    has_photo: bool | None = None
-    on_site: bool | None = None
 
 
 class WeeklyNote(BaseModel):

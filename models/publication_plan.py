@@ -63,3 +63,13 @@ def due_for_check(session: Session, account_id: int, start: datetime, end: datet
     return list(session.exec(select(PlanItem).where(
         PlanItem.account_id == account_id, col(PlanItem.planned_at) >= start, col(PlanItem.planned_at) < end,
         col(PlanItem.status).in_([PlanStatus.planned, PlanStatus.missed])).order_by(col(PlanItem.planned_at))).all())
+
+
+def week_plan(session: Session, start: datetime, end: datetime) -> dict[int, list[PlanItem]]:
+    """Each account's items planned in [start, end), cancelled ones left out, in planned order."""
+    out: dict[int, list[PlanItem]] = {}
+    for item in session.exec(select(PlanItem).where(
+            col(PlanItem.planned_at) >= start, col(PlanItem.planned_at) < end,
+            PlanItem.status != PlanStatus.cancelled).order_by(col(PlanItem.planned_at), col(PlanItem.id))).all():
+        out.setdefault(item.account_id, []).append(item)
+    return out

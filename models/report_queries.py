@@ -9,11 +9,13 @@ registry names the note is written in.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
+from domain.publication_plan import PlanTally, tally
 from domain.vocabulary import CLOSED_STATES
 from domain.weekly_note import (
     AccountRow,
@@ -73,22 +75,12 @@ def report_rows(session: Session, period: WeekPeriod, as_of: datetime) -> Report
 def account_rows(session: Session, period: WeekPeriod) -> list[AccountRow]:
     """The week's A8 rows (``account_week``) with each account's schedule of the week by outcome."""
     from models.account_checks import AccountWeek
-    from models.publication_plan import PlanItem
+    from models.publication_plan import week_plan
 
     codes = {b.id: b.code for b in session.exec(select(Body)).all()}
     accounts = {a.id: a for a in session.exec(select(SocialAccount)).all()}
-    plan: dict[int, dict[str, int]] = {}
-    for item in session.exec(select(PlanItem).where(col(PlanItem.planned_at) >= period.start,
-                                                    col(PlanItem.planned_at) < period.end)).all():
-        n = plan.setdefault(item.account_id, {"planned": 0, "published": 0, "late": 0, "missed": 0})
-        if item.status == "cancelled":
-            continue
-        n["planned"] += 1
-        if item.status == "published":
-            n["published"] += 1
-            n["late"] += int(item.late)
-        elif item.status == "missed":
-            n["missed"] += 1
+    plan = {aid: tally([(i.status, i.late) for i in items])
+            for aid, items in week_plan(session, period.start, period.end).items()}
     out = []
     for w in session.exec(select(AccountWeek).where(AccountWeek.week == period.week)
                           .order_by(col(AccountWeek.account_id))).all():
@@ -98,7 +90,7 @@ def account_rows(session: Session, period: WeekPeriod) -> list[AccountRow]:
         out.append(AccountRow(body=codes.get(w.body_id, ""), network=a.network, url=a.url, posts=w.posts,
                               threshold=w.threshold, meets=w.meets, error=w.error, has_description=w.has_description,
                               has_photo=w.has_photo, on_site=w.on_site,
-                              **plan.get(w.account_id, {})))
+                              **asdict(plan.get(w.account_id, PlanTally()))))
     return out
 
 

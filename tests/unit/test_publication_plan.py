@@ -57,3 +57,11 @@ def test_one_post_answers_one_plan_the_best_matching_first_and_later_plans_wait(
     # Equally good: the earlier plan takes the earlier post.
     two = judge([FLU, exact], [post(PLANNED, n=1), post(PLANNED + timedelta(hours=1), n=2)], at=AT)
     assert {v.id: v.post.url for v in two if v.post} == {1: "https://vk.com/wall-1_1", 2: "https://vk.com/wall-1_2"}
+
+
+def test_a_schedules_tally_leaves_out_the_cancelled_and_counts_late_among_the_published() -> None:
+    from domain.publication_plan import PlanTally, tally
+
+    items = [("published", False), ("published", True), ("missed", False), ("cancelled", True), ("planned", False)]
+    assert tally(items) == PlanTally(planned=4, published=2, late=1, missed=1)
+    assert tally([]) == PlanTally()
