@@ -1,18 +1,26 @@
 """What the official-account pages share (the schedule ``/plan``, moderation ``/moderation``): the accounts a
-person may act on, for a form's choice, and a form read into the JSON route's request body."""
+person may act on, for a form's choice; a form read into the JSON route's request body; and a submission —
+the CSRF-checked form to the route's function, its refusal back onto the page in Russian, else a redirect."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, select
 
 from api.account_access import may_manage_account
 from api.auth import Principal
+from api.errors import Unprocessable
+from api.pages.common import checked_form, see_other
+from api.pages.session import PageSession
+from api.pages.web import refusal
 from models.registry import Body, SocialAccount
 
 
@@ -47,3 +55,26 @@ def filled(form: Any, fields: tuple[str, ...], zone: str) -> dict[str, Any]:
         if f in data:
             data[f] = local_time(data[f], zone)
     return data
+
+
+def chosen_account(form: Any) -> int:
+    account = form.get("account")
+    if not (isinstance(account, str) and account.isdigit()):
+        raise Unprocessable("Выберите аккаунт", code="account_required")
+    return int(account)
+
+
+Show = Callable[..., Awaitable[Response]]
+
+
+async def submitted(request: Request, sess: PageSession, act: Callable[[Any], Awaitable[str]], show: Show) -> Response:
+    """``act(form)`` returns where to go next; a refusal it raises is shown by ``show(request, sess, status=,
+    error=)``; anything else is a fault and propagates."""
+    try:
+        url = await act(await checked_form(request, sess))
+    except Exception as exc:
+        found = refusal(exc)
+        if found is None:
+            raise
+        return await show(request, sess, status=found[0], error=found[1])
+    return see_other(url)

@@ -12,10 +12,10 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from api.account_access import ALL, STAFF
-from api.pages.account_forms import filled, form_model, managed_accounts
-from api.pages.common import checked_form, context, error_page, names, page_session, see_other
+from api.pages.account_forms import chosen_account, filled, form_model, managed_accounts, submitted
+from api.pages.common import context, error_page, names, page_session
 from api.pages.session import PageSession
-from api.pages.web import refusal, render
+from api.pages.web import render
 from api.routes import moderation as api
 from api.schemas_account_checks import ModerationIn
 from domain.accounts import REASON_TITLES
@@ -59,19 +59,11 @@ def _body(form: Any, zone: str) -> ModerationIn:
 
 @router.post("/moderation")
 async def moderation_act(request: Request, sess: PageSession = Depends(page_session)) -> Response:
-    try:
-        form = await checked_form(request, sess)
-        account = form.get("account")
-        if not (isinstance(account, str) and account.isdigit()):
-            raise api.Unprocessable("Выберите аккаунт", code="account_required")
-        data = _body(form, request.app.state.settings.timezone)
+    async def go(form: Any) -> str:
+        account, data = chosen_account(form), _body(form, request.app.state.settings.timezone)
         with Session(request.app.state.engine) as s:
-            out = await api.moderate(data=data, account_id=int(account), principal=sess.principal, session=s,
+            out = await api.moderate(data=data, account_id=account, principal=sess.principal, session=s,
                                      settings=request.app.state.settings)
-    except Exception as exc:
-        found = refusal(exc)
-        if found is None:
-            raise
-        status, text = found
-        return await _show(request, sess, status=status, error=text)
-    return see_other(f"/moderation?done={out.id}")
+        return f"/moderation?done={out.id}"
+
+    return await submitted(request, sess, go, _show)

@@ -5,6 +5,7 @@ as the JSON routes (``api/routes/publication_plan.py``), the same checks and Rus
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,10 +16,10 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.account_access import ALL, STAFF
-from api.pages.account_forms import filled, form_model, managed_accounts
-from api.pages.common import checked_form, context, error_page, names, now, page_session, see_other
+from api.pages.account_forms import chosen_account, filled, form_model, managed_accounts, submitted
+from api.pages.common import context, error_page, names, now, page_session
 from api.pages.session import PageSession
-from api.pages.web import refusal, render
+from api.pages.web import render
 from api.routes import publication_plan as api
 
 router = APIRouter(include_in_schema=False)
@@ -59,31 +60,26 @@ async def plan_page(request: Request, sess: PageSession = Depends(page_session))
     return await _show(request, sess, done=done if done in ("plan", "published", "cancel") else None)
 
 
-async def _act(request: Request, sess: PageSession, act: Any, done: str) -> Response:
-    try:
-        form = await checked_form(request, sess)
-        zone = request.app.state.settings.timezone
-        with Session(request.app.state.engine) as s:
-            await asyncio.to_thread(act, form, zone, s)
-    except Exception as exc:
-        found = refusal(exc)
-        if found is None:
-            raise
-        status, text = found
-        return await _show(request, sess, status=status, error=text)
-    return see_other(f"/plan?done={done}")
+async def _run(request: Request, sess: PageSession, act: Callable[[Any, str, Session], None],
+               done: str) -> Response:
+    async def go(form: Any) -> str:
+        def work() -> None:
+            with Session(request.app.state.engine) as s:
+                act(form, request.app.state.settings.timezone, s)
+
+        await asyncio.to_thread(work)
+        return f"/plan?done={done}"
+
+    return await submitted(request, sess, go, _show)
 
 
 @router.post("/plan")
 async def plan_new(request: Request, sess: PageSession = Depends(page_session)) -> Response:
     def act(form: Any, zone: str, s: Session) -> None:
-        account = form.get("account")
         data = _model(api.PlanIn, form, ("planned_at", "title", "material"), zone)
-        if not (isinstance(account, str) and account.isdigit()):
-            raise api.Unprocessable("Выберите аккаунт", code="account_required")
-        api.plan(data=data, account_id=int(account), principal=sess.principal, session=s)
+        api.plan(data=data, account_id=chosen_account(form), principal=sess.principal, session=s)
 
-    return await _act(request, sess, act, "plan")
+    return await _run(request, sess, act, "plan")
 
 
 @router.post("/plan/{item_id}/published")
@@ -93,7 +89,7 @@ async def plan_published(request: Request, item_id: int = Path(ge=1, le=2**31 - 
         data = _model(api.PublishedIn, form, ("post_url", "published_at"), zone)
         api.published(data=data, item_id=item_id, principal=sess.principal, session=s)
 
-    return await _act(request, sess, act, "published")
+    return await _run(request, sess, act, "published")
 
 
 @router.post("/plan/{item_id}/cancel")
@@ -103,4 +99,4 @@ async def plan_cancel(request: Request, item_id: int = Path(ge=1, le=2**31 - 1),
         api.cancel(data=_model(api.CancelIn, form, ("reason",), zone), item_id=item_id, principal=sess.principal,
                    session=s)
 
-    return await _act(request, sess, act, "cancel")
+    return await _run(request, sess, act, "cancel")
