@@ -149,13 +149,12 @@ class AccountActivity:
             return WeekCount(account_id=target.account_id, week=week, posts=row.posts, meets=row.meets,
                              error=row.error or "")
 
-    def _judge_plan(self, target: AccountTarget, week: str, own: list[OwnPost], at: datetime) -> tuple[int, int]:
+    def _judge_plan(self, target: AccountTarget, week: str, own: list[OwnPost], at: datetime) -> None:
         """The week's planned publications of the account: published (the post's link and time) or missed."""
         start, end = week_bounds(week)
         with Session(self._engine) as s:
             items = due_for_check(s, target.account_id, start, end)
             verdicts = {v.id: v for v in judge([i.slot() for i in items], own, at=at)}
-            missed = 0
             for item in items:
                 v = verdicts.get(item.id or 0)
                 if v is None:
@@ -166,10 +165,8 @@ class AccountActivity:
                         PlanStatus.published, v.post.url, v.post.published_at, v.late)
                 else:
                     item.status = PlanStatus.missed
-                    missed += 1
                 s.add(item)
             s.commit()
-            return len(verdicts), missed
 
     def _events(self, week: str, at: datetime) -> list[NotificationEvent]:
         start, end = week_bounds(week)
@@ -280,7 +277,7 @@ class AccountActivity:
             profile = await fetch_profile(self._settings, target, site, token)
         count = await asyncio.to_thread(self._store, target, week, posts, error, at, profile)
         if error is None:  # the posts were read: judge the week's planned publications against them
-            count.plan_due, count.plan_missed = await asyncio.to_thread(self._judge_plan, target, week, own, at)
+            await asyncio.to_thread(self._judge_plan, target, week, own, at)
         return count
 
     @activity.defn(name="record_account_fault")

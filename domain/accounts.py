@@ -130,8 +130,6 @@ class WeekCount(BaseModel):
     posts: int | None = None
     meets: bool = False
     error: str = ""  # Russian: why the network did not let us count
-    plan_due: int = 0  # planned publications of the week judged (the Order, items 3, 4, 7)
-    plan_missed: int = 0
 
 
 class ActivityRun(BaseModel):

@@ -35,6 +35,12 @@ class Thread:
     post: str
     comment: str | None
 
+    def in_community(self, network: str, network_id: str | None) -> bool:
+        """Whether it is in the community ``network_id`` of ``network`` (a VK community's wall is ``-<id>``)."""
+        if network_id is None or self.network.value != network:
+            return False
+        return self.owner == (f"-{network_id}" if network == Network.vk.value else str(network_id))
+
 
 def thread_of(url: str) -> Thread | None:
     vk = parse_vk_thread(url)

@@ -101,6 +101,10 @@ def overlap(plan: PlanSlot, post_lemmas: frozenset[str], post_text: str) -> floa
     return len(wanted & post_lemmas) / len(wanted) if wanted else 0.0
 
 
+def is_late(planned_at: datetime, published_at: datetime, grace: timedelta = GRACE) -> bool:
+    return published_at > planned_at + grace
+
+
 def window_start(planned_at: datetime) -> datetime:
     """A planned publication counts from the start of the day before its day (Moscow time): a post put out a
     little early still fulfils the plan."""
@@ -134,7 +138,7 @@ def judge(plans: list[PlanSlot], posts: list[OwnPost], *, at: datetime,
     for i, plan in enumerate(due):
         if i in taken_plans:
             post = posts[taken_plans[i]]
-            verdicts.append(Verdict(plan.id, PlanStatus.published, post, post.published_at > plan.planned_at + grace))
+            verdicts.append(Verdict(plan.id, PlanStatus.published, post, is_late(plan.planned_at, post.published_at, grace)))
         else:
             verdicts.append(Verdict(plan.id, PlanStatus.missed))
     return verdicts

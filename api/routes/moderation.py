@@ -77,8 +77,7 @@ def _thread(account: SocialAccount, url: str) -> Thread:
     if thread.comment is None:
         raise Unprocessable("Адрес ведёт на запись или тему, а не на комментарий: откройте комментарий и "
                             "скопируйте его адрес", code="comment_url_invalid")
-    own = f"-{account.network_id}" if account.network == Network.vk.value else str(account.network_id)
-    if account.network_id is None or thread.owner != own:
+    if not thread.in_community(account.network, account.network_id):
         raise Unprocessable(f"Комментарий не в сообществе этого аккаунта ({account.url}): модерировать можно только "
                             "комментарии в своём сообществе", code="comment_other_community")
     return thread

@@ -21,12 +21,19 @@ from api.account_access import ALL, STAFF, managed_account, may_manage_account
 from api.auth import Principal, current_principal
 from api.deps import get_session
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable, error_responses
-from api.schemas import StrictModel, text
-from domain.bounds import DATETIME_QUERY, BoundedDatetime, QueryDatetime
+from api.schemas import CODE_PATTERN, StrictModel, text
+from domain.bounds import DATETIME_QUERY, BoundedDatetime, QueryDatetime, not_in_future
 from domain.publication import thread_of
-from domain.publication_plan import GRACE, PLAN_SOURCE_TITLES, PLAN_STATUS_TITLES, PlanSource, PlanStatus
+from domain.publication_plan import (
+    GRACE,
+    PLAN_SOURCE_TITLES,
+    PLAN_STATUS_TITLES,
+    PlanSource,
+    PlanStatus,
+    is_late,
+)
 from models.publication_plan import PlanItem, plan_items
-from models.registry import Body, Network, SocialAccount, utcnow
+from models.registry import Body, SocialAccount, utcnow
 
 router = APIRouter(prefix="/api/v1", responses=error_responses(401, 403, 422),
                    tags=["аккаунты: график публикаций (пп. 3, 4, 7)"])
@@ -128,7 +135,7 @@ def plan(data: PlanIn, account_id: int = Path(description="Номер аккау
 @router.get("/publication-plan", response_model=list[PlanOut], summary="График публикаций официальных аккаунтов")
 def schedule(
     account: int | None = Query(None, ge=1, le=2**31 - 1, description="Номер аккаунта"),
-    body: str | None = Query(None, max_length=40, pattern=r"^[a-z0-9_\-]+$", description="Код органа"),
+    body: str | None = Query(None, max_length=40, pattern=CODE_PATTERN, description="Код органа"),
     since: QueryDatetime | None = Query(None, description="С какого момента (ISO 8601 с часовым поясом)",
                                         json_schema_extra=DATETIME_QUERY),
     until: QueryDatetime | None = Query(None, description="До какого момента", json_schema_extra=DATETIME_QUERY),
@@ -158,17 +165,17 @@ def published(data: PublishedIn, item_id: int = ItemId, principal: Principal = D
               session: Session = Depends(get_session)) -> PlanOut:
     row, account, body = _item(session, principal, item_id)
     thread = thread_of(data.post_url)
-    own = f"-{account.network_id}" if account.network == Network.vk.value else str(account.network_id)
     if thread is None or thread.comment is not None or thread.network.value != account.network:
         raise Unprocessable("Адрес не похож на публикацию этого аккаунта (например, https://vk.com/wall-123_45 или "
                             "https://ok.ru/group/…/topic/…)", code="post_url_invalid")
-    if thread.owner != own:
+    if not thread.in_community(account.network, account.network_id):
         raise Unprocessable(f"Публикация не в сообществе этого аккаунта ({account.url})", code="post_other_community")
-    at = data.published_at or datetime.now(UTC)
-    if at > datetime.now(UTC) + timedelta(minutes=5):
-        raise Unprocessable("Время выхода публикации ещё не наступило", code="published_in_future")
+    now = datetime.now(UTC)
+    at = data.published_at or now
+    if (future := not_in_future(at, now, "Время выхода публикации")) is not None:
+        raise Unprocessable(future, code="published_in_future")
     row.status, row.post_url, row.published_at = PlanStatus.published, data.post_url, at
-    row.late = at > row.planned_at + GRACE
+    row.late = is_late(row.planned_at, at)
     _save(session, row)
     return _out(row, account, body)
 

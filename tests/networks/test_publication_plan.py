@@ -84,6 +84,11 @@ async def test_the_weekly_check_judges_the_schedule_against_own_posts_and_tells_
         res = await http.post(f"{V1}/publication-plan/{missed}/published", headers=auth,
                               json={"post_url": f"https://vk.com/wall-{GID_B}_5"})
         assert res.status_code == 422 and "не в сообществе этого аккаунта" in res.json()["detail"]
+        future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+        res = await http.post(f"{V1}/publication-plan/{missed}/published", headers=auth,
+                              json={"post_url": f"https://vk.com/wall{a}_777", "published_at": future})
+        assert res.status_code == 422 and res.json()["code"] == "published_in_future"
+        assert "не может быть в будущем" in res.json()["detail"]
         res = await http.post(f"{V1}/publication-plan/{missed}/published", headers=auth,
                               json={"post_url": f"https://vk.com/wall{a}_777"})
         assert res.status_code == 200, res.text
